@@ -1,0 +1,34 @@
+# The two commands of the README:
+#   make lab    installs what is missing and starts JupyterLab on 127.0.0.1 in notebooks/
+#   make test   installs the same and runs go vet, the Go tests and every notebook headless
+SHELL := /bin/bash
+LAB_PORT ?= 8888
+
+.PHONY: lab test setup doctor notebooks kernel-tests go-tests bench-latency clean
+
+setup:
+	@scripts/setup.sh
+
+lab: setup
+	@source scripts/env.sh && cd notebooks && ../.venv/bin/jupyter lab \
+		--ip=127.0.0.1 --port=$(LAB_PORT) --ServerApp.root_dir="$(CURDIR)/notebooks"
+
+test: setup
+	@scripts/test.sh
+
+doctor:
+	@source scripts/env.sh && go run ./kernel doctor
+
+# Pieces of `make test`, for working on one part.
+go-tests:
+	@scripts/test.sh go
+kernel-tests:
+	@scripts/test.sh kernel
+notebooks:
+	@scripts/test.sh notebooks
+
+bench-latency: setup
+	@source scripts/env.sh && .venv/bin/python bench/celllatency/celllatency.py
+
+clean:
+	rm -rf build .bin

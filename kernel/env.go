@@ -1,0 +1,269 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+)
+
+const (
+	// modulePath is this repository's Go module path; findRoot checks it to be sure it found
+	// the right go.mod.
+	modulePath = "github.com/godl-course/godl"
+
+	// goToolchain is the Go release the module needs (go.mod says go 1.27). Older installed Go
+	// releases fetch it from the module proxy once when GOTOOLCHAIN names it.
+	goToolchain = "go1.27.3"
+
+	// kernelName and displayName identify the kernelspec.
+	defaultKernelName = "go-dl"
+	displayName       = "Go (Deep Learning)"
+
+	// cellLinkFlags shortens every cell's build: no symbol table, no DWARF (stack traces keep
+	// function names and lines).
+	cellLinkFlags = "-ldflags=-s -w"
+)
+
+// findRoot walks up from dir to the go.mod of this module and returns its folder.
+func findRoot(dir string) (string, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		gomod := filepath.Join(d, "go.mod")
+		if f, err := os.Open(gomod); err == nil {
+			first := ""
+			sc := bufio.NewScanner(f)
+			for sc.Scan() {
+				line := strings.TrimSpace(sc.Text())
+				if strings.HasPrefix(line, "module ") {
+					first = strings.TrimSpace(strings.TrimPrefix(line, "module "))
+					break
+				}
+			}
+			_ = f.Close()
+			if first == modulePath {
+				return d, nil
+			}
+		}
+		if parent := filepath.Dir(d); parent == d {
+			break
+		}
+	}
+	return "", fmt.Errorf("no go.mod of module %s found in %s or above: run this command from the repository root", modulePath, dir)
+}
+
+// binDir is where install puts GoNB, goimports, gopls and the kernel command itself.
+func binDir(root string) string { return filepath.Join(root, ".bin") }
+
+// echartsJS is the echarts bundle installed by `npm ci` at the repository root.
+func echartsJS(root string) string {
+	return filepath.Join(root, "node_modules", "echarts", "dist", "echarts.min.js")
+}
+
+// goVersionOf returns the version ("go1.26.8") of the go command at goBin, ignoring GOTOOLCHAIN.
+func goVersionOf(goBin string) (string, error) {
+	cmd := exec.Command(goBin, "env", "GOVERSION")
+	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("%s env GOVERSION: %w", goBin, err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// versionLess compares Go release names such as "go1.26.8" < "go1.27.3".
+func versionLess(a, b string) bool {
+	pa, pb := parseGoVersion(a), parseGoVersion(b)
+	for i := range pa {
+		if pa[i] != pb[i] {
+			return pa[i] < pb[i]
+		}
+	}
+	return false
+}
+
+func parseGoVersion(v string) [3]int {
+	var out [3]int
+	v = strings.TrimPrefix(v, "go")
+	// Drop suffixes such as "rc1" or " X:simd".
+	if i := strings.IndexFunc(v, func(r rune) bool { return r != '.' && (r < '0' || r > '9') }); i >= 0 {
+		v = v[:i]
+	}
+	for i, p := range strings.SplitN(v, ".", 3) {
+		_, _ = fmt.Sscanf(p, "%d", &out[i])
+	}
+	return out
+}
+
+// plugin is a PJRT plugin file found on this machine.
+type plugin struct {
+	Name string // "cpu", "cuda", ...: the part of pjrt_c_api_<name>_plugin.so
+	Path string
+}
+
+// pluginDirs lists the folders searched for PJRT plugins, in order: PJRT_PLUGIN_LIBRARY_PATH,
+// the project's own folder (<root>/.venv/pjrt, where setup links the plugin installed by pip),
+// and go-xla's default install folders.
+func pluginDirs(root string) []string {
+	var dirs []string
+	if p := os.Getenv("PJRT_PLUGIN_LIBRARY_PATH"); p != "" {
+		dirs = append(dirs, filepath.SplitList(p)...)
+	}
+	dirs = append(dirs, filepath.Join(root, ".venv", "pjrt"))
+	if home, err := os.UserHomeDir(); err == nil {
+		dirs = append(dirs, filepath.Join(home, ".local", "lib", "go-xla"))
+	}
+	dirs = append(dirs, "/usr/local/lib/go-xla")
+	return dirs
+}
+
+// findPlugins returns the PJRT plugins (pjrt_c_api_<name>_plugin.so) in dirs, first found first.
+func findPlugins(dirs []string) []plugin {
+	var found []plugin
+	seen := map[string]bool{}
+	for _, d := range dirs {
+		matches, _ := filepath.Glob(filepath.Join(d, "pjrt_c_api_*_plugin.so"))
+		sort.Strings(matches)
+		for _, m := range matches {
+			name := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(m), "pjrt_c_api_"), "_plugin.so")
+			if seen[name] || strings.Contains(name, "_") { // versioned files: only their link counts
+				continue
+			}
+			if fi, err := os.Stat(m); err != nil || fi.IsDir() { // broken link
+				continue
+			}
+			seen[name] = true
+			found = append(found, plugin{Name: name, Path: m})
+		}
+	}
+	return found
+}
+
+// hasNVIDIAGPU tells whether the NVIDIA driver exposes a device.
+func hasNVIDIAGPU() bool {
+	_, err := os.Stat("/dev/nvidia0")
+	return err == nil
+}
+
+// backendChoice is the GoMLX backend the kernel's cells use, and why.
+type backendChoice struct {
+	Backend   string // GOMLX_BACKEND value: "go", "xla:cpu", "xla:cuda"
+	PluginDir string // PJRT_PLUGIN_LIBRARY_PATH for XLA, "" for the Go backend
+	Reason    string
+}
+
+// chooseBackend picks XLA only where a PJRT plugin is present locally (CUDA when there is also
+// an NVIDIA GPU), otherwise the pure-Go backend: never a plugin download. An explicit
+// GOMLX_BACKEND in the environment wins.
+func chooseBackend(root string) backendChoice {
+	if b := os.Getenv("GOMLX_BACKEND"); b != "" {
+		return backendChoice{Backend: b, PluginDir: os.Getenv("PJRT_PLUGIN_LIBRARY_PATH"),
+			Reason: "GOMLX_BACKEND is set in the environment"}
+	}
+	plugins := findPlugins(pluginDirs(root))
+	byName := map[string]plugin{}
+	for _, p := range plugins {
+		byName[p.Name] = p
+	}
+	if p, ok := byName["cuda"]; ok && hasNVIDIAGPU() {
+		return backendChoice{Backend: "xla:cuda", PluginDir: filepath.Dir(p.Path),
+			Reason: "CUDA PJRT plugin " + p.Path + " and an NVIDIA GPU found"}
+	}
+	if p, ok := byName["cpu"]; ok {
+		return backendChoice{Backend: "xla:cpu", PluginDir: filepath.Dir(p.Path),
+			Reason: "XLA CPU PJRT plugin found at " + p.Path}
+	}
+	return backendChoice{Backend: "go",
+		Reason: "no PJRT plugin found (looked in " + strings.Join(pluginDirs(root), ", ") + "): pure-Go backend"}
+}
+
+// kernelEnv is the environment that the kernel's cells run with: it goes in the kernelspec's
+// "env" and `run` applies it again (without overriding what the user set) for frontends that
+// ignore the kernelspec's env.
+func kernelEnv(root, goBin string, b backendChoice) (map[string]string, error) {
+	env := map[string]string{
+		"GOEXPERIMENT":          "simd",
+		"GOMLX_BACKEND":         b.Backend,
+		"GOMLX_NO_AUTO_INSTALL": "1",
+		"GODL_ROOT":             root,
+		"GODL_ECHARTS_JS":       echartsJS(root),
+	}
+	flags := "'" + cellLinkFlags + "'"
+	if !strings.HasPrefix(b.Backend, "xla") {
+		// Without XLA, cells need not link go-xla's cgo code: about 4x faster builds (NOTES.md).
+		flags += " -tags=noxla"
+	}
+	env["GOFLAGS"] = flags
+	if b.PluginDir != "" {
+		env["PJRT_PLUGIN_LIBRARY_PATH"] = b.PluginDir
+	}
+	v, err := goVersionOf(goBin)
+	if err != nil {
+		return nil, err
+	}
+	// Under `go run` with GOTOOLCHAIN, the go found is the fetched toolchain itself (in the module
+	// cache): the Go that Jupyter will find on PATH is then the older installed one.
+	if versionLess(v, goToolchain) || strings.Contains(filepath.ToSlash(goBin), "/golang.org/toolchain@") {
+		env["GOTOOLCHAIN"] = goToolchain
+	}
+	return env, nil
+}
+
+// envKeys returns the keys of env sorted, for stable output.
+func envKeys(env map[string]string) []string {
+	keys := make([]string, 0, len(env))
+	for k := range env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// lookGo finds the go command: on PATH, else in the usual install folders.
+func lookGo() (string, error) {
+	if p, err := exec.LookPath("go"); err == nil {
+		return filepath.Abs(p)
+	}
+	for _, p := range []string{filepath.Join(runtime.GOROOT(), "bin", "go"), "/usr/local/go/bin/go", "/usr/lib/go/bin/go"} {
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+			return p, nil
+		}
+	}
+	return "", errors.New("the go command is not on PATH nor in /usr/local/go/bin: install Go 1.26 or newer (https://go.dev/doc/install) and add it to PATH")
+}
+
+// cmdEnv prints the cells' environment in shell syntax (`eval "$(go run ./kernel env)"`).
+func cmdEnv(args []string, w io.Writer) error {
+	if len(args) > 0 {
+		return fmt.Errorf("env takes no arguments, got %q", args)
+	}
+	root, err := findRoot(".")
+	if err != nil {
+		return err
+	}
+	goBin, err := lookGo()
+	if err != nil {
+		return err
+	}
+	env, err := kernelEnv(root, goBin, chooseBackend(root))
+	if err != nil {
+		return err
+	}
+	for _, k := range envKeys(env) {
+		fmt.Fprintf(w, "export %s=%s\n", k, shellQuote(env[k]))
+	}
+	return nil
+}
+
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

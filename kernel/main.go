@@ -1,0 +1,81 @@
+// Command kernel installs, checks and launches the "Go (Deep Learning)" Jupyter kernel.
+//
+// The kernel is GoNB (pinned in go.mod as a tool) started with a go.work that contains this
+// module, so that notebook cells can use the packages nn, viz and datasets with no import line
+// and no setup cell.
+//
+// Usage (from the repository root):
+//
+//	go run ./kernel install [--user | --sys-prefix | --prefix DIR] [--name go-dl] [--no-warm]
+//	go run ./kernel doctor
+//	.bin/godl-kernel run --root DIR --connection-file FILE   (what Jupyter starts)
+//
+// `install` builds GoNB, goimports, gopls and this command into <root>/.bin, writes the
+// kernelspec, and warms the Go build cache with a program that imports nn, viz and datasets, so
+// that a student's first cell does not wait for a cold compilation of GoMLX.
+//
+// `doctor` prints one line per check and one actionable line per problem; it exits with status 1
+// when the kernel cannot work.
+//
+// `run` is the kernelspec's command: it checks that the Go toolchain, GoNB, goimports and the
+// module are where install left them and then replaces itself with GoNB. When something is
+// missing it starts a small diagnostic kernel instead, which answers every cell with what is
+// missing and how to fix it, so that the notebook never shows a silent "kernel died".
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+const usage = `kernel: installs, checks and launches the "Go (Deep Learning)" Jupyter kernel.
+
+Commands:
+  install   build GoNB and the tools, write the kernelspec, warm the Go build cache
+            flags: --user (default) | --sys-prefix | --prefix DIR, --name NAME, --no-warm
+  doctor    check Go, goimports, gopls, Jupyter, the kernelspec, the backend and the data sets
+  run       started by Jupyter: --root DIR --connection-file FILE
+  env       print the environment the kernel's cells run with (shell syntax)
+
+Run it from the repository root: go run ./kernel <command>
+`
+
+func main() {
+	os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// runMain dispatches a sub-command and returns the process exit status.
+func runMain(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd, rest := args[0], args[1:]
+	var err error
+	switch cmd {
+	case "install":
+		err = cmdInstall(rest, stdout)
+	case "doctor":
+		var ok bool
+		ok, err = cmdDoctor(rest, stdout)
+		if err == nil && !ok {
+			return 1
+		}
+	case "run":
+		err = cmdRun(rest, stderr)
+	case "env":
+		err = cmdEnv(rest, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "kernel: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "kernel %s: %v\n", cmd, err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+)
+
+// problem is something that stops the kernel from working, with the fix a user can apply.
+type problem struct {
+	What string
+	Fix  string
+}
+
+func (p problem) String() string { return p.What + "\n    fix: " + p.Fix }
+
+const reinstallFix = "in the repository, run `make setup` (or `go run ./kernel install`), then restart the kernel"
+
+// runtimeProblems checks, quickly, what the kernel needs at each start: the module, GoNB,
+// goimports and a working go command for the cells' environment.
+func runtimeProblems(root string, env map[string]string) []problem {
+	var ps []problem
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		ps = append(ps, problem{
+			What: fmt.Sprintf("the course module is not at %s any more (moved or deleted?)", root),
+			Fix:  "from the repository's new place run `make setup` to write the kernelspec again",
+		})
+	}
+	for _, tool := range []string{"gonb", "goimports"} {
+		if !isExecutable(filepath.Join(binDir(root), tool)) {
+			ps = append(ps, problem{
+				What: fmt.Sprintf("%s is missing from %s", tool, binDir(root)),
+				Fix:  reinstallFix,
+			})
+		}
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		ps = append(ps, problem{
+			What: "the go command is not on the kernel's PATH (" + os.Getenv("PATH") + ")",
+			Fix:  "install Go 1.26 or newer and make sure Jupyter is started from a shell where `go version` works",
+		})
+		return ps
+	}
+	cmd := exec.Command(goBin, "version")
+	cmd.Env = mergeEnv(os.Environ(), env)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		ps = append(ps, problem{
+			What: fmt.Sprintf("`go version` fails with GOTOOLCHAIN=%s: %s", env["GOTOOLCHAIN"], strings.TrimSpace(string(out))),
+			Fix:  "the Go " + goToolchain + " toolchain is fetched from the Go module proxy once: run `make setup` while online (or set GOPROXY to a reachable proxy)",
+		})
+	}
+	return ps
+}
+
+func isExecutable(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
+}
+
+// runEnv is the environment GoNB starts with: the kernelspec's env is already applied by Jupyter
+// (the user's own settings included); the defaults below fill what a frontend left out.
+func runEnv(root string) (map[string]string, error) {
+	env := map[string]string{}
+	goBin, err := lookGo()
+	if err == nil {
+		defaults, err := kernelEnv(root, goBin, chooseBackend(root))
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range defaults {
+			if _, set := os.LookupEnv(k); !set {
+				env[k] = v
+			}
+		}
+		// The go command itself must be found by GoNB, whatever PATH Jupyter was started with.
+		env["PATH"] = binDir(root) + string(os.PathListSeparator) + filepath.Dir(goBin) +
+			string(os.PathListSeparator) + os.Getenv("PATH")
+	} else {
+		env["PATH"] = binDir(root) + string(os.PathListSeparator) + os.Getenv("PATH")
+	}
+	return env, nil
+}
+
+func cmdRun(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	root := fs.String("root", "", "the repository root (written by install)")
+	conn := fs.String("connection-file", "", "Jupyter's connection file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *conn == "" || *root == "" {
+		return errors.New("run needs --root DIR and --connection-file FILE (Jupyter passes them; see the kernelspec)")
+	}
+	env, err := runEnv(*root)
+	if err != nil {
+		return err
+	}
+	for k, v := range env {
+		_ = os.Setenv(k, v)
+	}
+	if ps := runtimeProblems(*root, env); len(ps) > 0 {
+		fmt.Fprintf(stderr, "Go (Deep Learning) kernel cannot start:\n")
+		for _, p := range ps {
+			fmt.Fprintf(stderr, "  - %s\n", p)
+		}
+		fmt.Fprintf(stderr, "Starting the diagnostic kernel, which shows this message in the notebook.\n")
+		return serveDiagnostic(*conn, ps)
+	}
+	gonb := filepath.Join(binDir(*root), "gonb")
+	argv := []string{gonb, "--kernel", *conn, "--go_work=" + *root,
+		// GoNB logs every step; keep the Jupyter server terminal for errors.
+		"-logtostderr=false", "-stderrthreshold=ERROR", "-log_file=" + os.DevNull}
+	// Replace this process with GoNB: Jupyter's interrupt signals then reach it directly.
+	return syscall.Exec(gonb, argv, os.Environ())
+}

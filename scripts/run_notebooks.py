@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""Executes notebooks headless through the installed "Go (Deep Learning)" kernel.
+
+Used by `make test` (with DLNB_SMOKE=1, which the notebooks read to shrink data and epochs).
+A notebook fails when any cell produces an `error` output, or prints a Go panic / a GoNB
+failure on stderr; the report names the notebook, the cell number and the first lines of the
+error. Committed notebooks must carry no outputs (they are rendered in build/ instead).
+
+    python scripts/run_notebooks.py [--out build/notebooks] [--kernel go-dl]
+                                    [--timeout SECONDS] PATH...
+
+PATH is a notebook or a folder searched recursively for *.ipynb. With --out, the executed
+copies (.ipynb) and their HTML exports are written there, mirroring the source folders.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import pathlib
+import sys
+import time
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+# Text on stderr that means a cell failed even when no `error` output was produced.
+STDERR_FAILURES = ("panic:", "goroutine 1 [", "fatal error:", "exit status ")
+
+
+def find_notebooks(paths: list[str]) -> list[pathlib.Path]:
+    found: list[pathlib.Path] = []
+    for p in map(pathlib.Path, paths):
+        if p.is_dir():
+            found.extend(sorted(q for q in p.rglob("*.ipynb") if ".ipynb_checkpoints" not in q.parts))
+        elif p.suffix == ".ipynb" and p.exists():
+            found.append(p)
+        else:
+            raise SystemExit(f"run_notebooks: {p} is neither a notebook nor a folder")
+    return found
+
+
+def has_outputs(nb) -> bool:
+    return any(c.get("outputs") or c.get("execution_count") for c in nb.cells if c.cell_type == "code")
+
+
+def cell_failures(nb) -> list[str]:
+    """Returns one message per failed cell: its number, and the error's first lines."""
+    failures = []
+    code_no = 0
+    for idx, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        code_no += 1
+        for out in cell.get("outputs", []):
+            text = ""
+            if out.output_type == "error":
+                text = f"{out.get('ename', '')}: {out.get('evalue', '')}\n" + "\n".join(out.get("traceback", [])[:8])
+            elif out.output_type == "stream" and out.get("name") == "stderr":
+                s = out.get("text", "")
+                if any(marker in s for marker in STDERR_FAILURES):
+                    text = s
+            if text:
+                src = cell.source.strip().splitlines()
+                first = src[0] if src else ""
+                failures.append(f"cell {code_no} (index {idx}, starts with {first[:60]!r}):\n    "
+                                + "\n    ".join(text.strip().splitlines()[:12]))
+                break
+    return failures
+
+
+def export_html(nb, path: pathlib.Path) -> None:
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter().from_notebook_node(nb)
+    tmp = path.with_suffix(".html.tmp")
+    tmp.write_text(body, encoding="utf-8")
+    tmp.replace(path)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("paths", nargs="+")
+    ap.add_argument("--out", help="folder for executed copies and HTML exports")
+    ap.add_argument("--kernel", default=os.environ.get("DLNB_KERNEL", "go-dl"))
+    ap.add_argument("--timeout", type=int, default=int(os.environ.get("DLNB_CELL_TIMEOUT", "600")),
+                    help="seconds per cell (default 600, or $DLNB_CELL_TIMEOUT)")
+    ap.add_argument("--allow-outputs", action="store_true",
+                    help="do not fail on notebooks committed with outputs")
+    args = ap.parse_args()
+
+    notebooks = find_notebooks(args.paths)
+    if not notebooks:
+        print("run_notebooks: no notebooks found in", args.paths, file=sys.stderr)
+        return 1
+    root = pathlib.Path.cwd()
+    passed, failed = 0, 0
+    for path in notebooks:
+        rel = path.resolve().relative_to(root) if path.resolve().is_relative_to(root) else path
+        nb = nbformat.read(path, as_version=4)
+        problems: list[str] = []
+        if has_outputs(nb) and not args.allow_outputs:
+            problems.append("committed with outputs: clear them (Edit > Clear Outputs of All Cells) before committing")
+        client = NotebookClient(nb, kernel_name=args.kernel, timeout=args.timeout, allow_errors=True,
+                                resources={"metadata": {"path": str(path.parent.resolve())}})
+        start = time.monotonic()
+        try:
+            client.execute()
+        except CellTimeoutError as e:
+            problems.append(f"a cell ran longer than {args.timeout}s: {str(e).splitlines()[0]}")
+        except DeadKernelError as e:
+            problems.append(f"the kernel died: {e}")
+        except Exception as e:  # noqa: BLE001 - report any failure to start or run the kernel
+            problems.append(f"{type(e).__name__}: {e}")
+        elapsed = time.monotonic() - start
+        problems.extend(cell_failures(nb))
+        if args.out:
+            out = pathlib.Path(args.out) / rel
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tmp = out.with_suffix(".ipynb.tmp")
+            nbformat.write(nb, tmp)
+            tmp.replace(out)
+            try:
+                export_html(nb, out.with_suffix(".html"))
+            except Exception as e:  # noqa: BLE001
+                problems.append(f"HTML export failed: {e}")
+        if problems:
+            failed += 1
+            print(f"FAIL {rel} ({elapsed:.1f}s)")
+            for p in problems:
+                print("  - " + p.replace("\n", "\n    "))
+        else:
+            passed += 1
+            print(f"ok   {rel} ({elapsed:.1f}s)")
+        sys.stdout.flush()
+    print(f"notebooks: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
