@@ -201,7 +201,7 @@ func buildTools(goBin, root string, env map[string]string, w io.Writer) error {
 	if err := goCmd(goBin, root, toolEnv, w, "build", "-o", filepath.Join(bin, "godl-kernel"), "./kernel"); err != nil {
 		return fmt.Errorf("building the kernel command: %w", err)
 	}
-	return nil
+	return installShim(root)
 }
 
 // projectPackages are the packages a notebook uses without an import line.

@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 )
 
 const usage = `kernel: installs, checks and launches the "Go (Deep Learning)" Jupyter kernel.
@@ -42,6 +43,9 @@ Run it from the repository root: go run ./kernel <command>
 `
 
 func main() {
+	if filepath.Base(os.Args[0]) == "go" { // the go shim the kernel puts first on GoNB's PATH
+		os.Exit(goShim(os.Args[1:]))
+	}
 	os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
 }
 

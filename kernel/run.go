@@ -79,9 +79,14 @@ func runEnv(root string) (map[string]string, error) {
 				env[k] = v
 			}
 		}
-		// The go command itself must be found by GoNB, whatever PATH Jupyter was started with.
-		env["PATH"] = binDir(root) + string(os.PathListSeparator) + filepath.Dir(goBin) +
-			string(os.PathListSeparator) + os.Getenv("PATH")
+		// The go command itself must be found by GoNB, whatever PATH Jupyter was started with;
+		// the go shim (goshim.go) comes first and hands over to the real one.
+		sep := string(os.PathListSeparator)
+		env["PATH"] = binDir(root) + sep + filepath.Dir(goBin) + sep + os.Getenv("PATH")
+		if isExecutable(filepath.Join(shimDir(root), "go")) {
+			env["PATH"] = shimDir(root) + sep + env["PATH"]
+			env[realGoEnv] = goBin
+		}
 	} else {
 		env["PATH"] = binDir(root) + string(os.PathListSeparator) + os.Getenv("PATH")
 	}

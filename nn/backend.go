@@ -1,0 +1,67 @@
+package nn
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/gomlx/compute"
+	_ "github.com/gomlx/compute/gobackend" // The pure-Go backend ("go"), always available.
+)
+
+var (
+	backendOnce sync.Once
+	backendVal  compute.Backend
+	backendErr  error
+	backendConf string // the GOMLX_BACKEND configuration used, "go" by default
+)
+
+// Backend returns the GoMLX backend that nn uses, created on first use.
+//
+// It is chosen by the environment variable GOMLX_BACKEND ("go", "xla:cpu", "xla:cuda", ...).
+// When GOMLX_BACKEND is unset, nn uses the pure-Go backend ("go"): it never triggers an
+// automatic download of an XLA plugin. The XLA backend is only linked when the program is
+// built without the "noxla" build tag.
+//
+// Backend panics with a clear message if the requested backend cannot be created; use
+// [BackendErr] to get the error instead.
+func Backend() compute.Backend {
+	b, err := BackendErr()
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// BackendErr is like [Backend] but returns the error instead of panicking.
+func BackendErr() (compute.Backend, error) {
+	backendOnce.Do(func() {
+		config := os.Getenv("GOMLX_BACKEND")
+		if config == "" {
+			config = "go"
+		}
+		backendConf = config
+		backendVal, backendErr = compute.NewWithConfig(config)
+		if backendErr != nil {
+			backendErr = fmt.Errorf("nn: cannot create the GoMLX backend %q (set GOMLX_BACKEND=go for the pure-Go backend; registered backends: %v): %w",
+				config, compute.List(), backendErr)
+		}
+	})
+	return backendVal, backendErr
+}
+
+// BackendName returns a human-readable description of the backend in use, e.g. "go (pure Go, SIMD)".
+func BackendName() string {
+	b, err := BackendErr()
+	if err != nil {
+		return "unavailable: " + err.Error()
+	}
+	return fmt.Sprintf("%s (%s)", b.Name(), b.Description())
+}
+
+// isGoBackend tells whether nn runs on the pure-Go backend.
+func isGoBackend() bool {
+	_, err := BackendErr()
+	return err == nil && (backendConf == "go" || strings.HasPrefix(backendConf, "go:"))
+}

@@ -1,0 +1,64 @@
+// Package nn is the course's neural-network package: layers, models, losses, optimizers and
+// training loops that speak the lecture's language, on top of GoMLX (graphs, automatic
+// differentiation, backends, checkpoints).
+//
+// # The one-liner
+//
+//	train, test, err := datasets.MNIST()
+//	model := nn.Sequential(nn.Flatten(), nn.Dense(128), nn.ReLU(), nn.Dense(10))
+//	hist, err := model.Fit(train).Epochs(3).BatchSize(64).Optimizer(nn.Adam(1e-3)).Validation(test).Done()
+//	res, err := model.Evaluate(test)  // res.Loss, res.Accuracy
+//	fmt.Println(model.Summary())
+//
+// Fit defaults: 1 epoch, batch size 32, Adam(1e-3), shuffling each epoch, CrossEntropy for
+// labelled data (the last layer outputs logits: no Softmax layer) and MSE for dense targets, and
+// a progress bar (HTML updated in place in a notebook, one rewritten line in a terminal).
+//
+// # Data
+//
+// Training and evaluation take a *datasets.Dataset: X holds the examples one after the other,
+// Shape the shape of one example (images are height × width × channels), and Labels (class ids)
+// or Targets (dense values). Shapes inside the model are batch first: (batch, 28, 28, 1).
+//
+// # Building models
+//
+//   - Layers: [Dense] (alias [Linear]), [Conv2D], [MaxPool2D], [AvgPool2D], [BatchNorm],
+//     [Dropout], [Flatten], activations [ReLU], [Sigmoid], [Tanh], [LeakyReLU], [Softmax].
+//   - [Sequential] stacks layers; [NewModel] takes any Go function of layers (ResNet, U-Net,
+//     GANs): apply a layer with c.Apply(layer, x) and combine Nodes with GoMLX graph ops.
+//   - Initializers per layer (WithInit): [Xavier] (Var(W) = 1/n), [GlorotUniform] (default),
+//     [He], [Normal](σ), [Zeros].
+//   - [Model.Summary] / [Model.SummaryHTML]: layers, output shapes, parameter counts.
+//
+// # Training
+//
+//   - Losses: [MSE], [CrossEntropy], [BinaryCrossEntropy], [L1], [Dice].
+//   - Optimizers, written next to the lecture's formulas: [SGD], [Momentum], [Adagrad],
+//     [RMSProp], [Adam] (Kingma & Ba with bias correction, not the lecture's slide: see Adam).
+//   - Learning-rate schedules: [Constant], [StepDecay], [ExponentialDecay], [Cosine].
+//   - [Model.Fit] returns a [History] (per step and per epoch: loss, metrics, learning rate,
+//     examples/s); [Callback]s: [EarlyStopping], [Checkpoint], [StopOnNaN] (always on), or any
+//     [CallbackFunc] (viz uses one to draw live curves). [Model.Evaluate], [Model.Predict],
+//     [Model.Classify].
+//
+// # Errors
+//
+// Mistakes come back as errors that say what is wrong and how to fix it: a learning rate ≤ 0,
+// a batch size of 0, labels out of range, or a shape mismatch (a [LayerError] naming the layer,
+// its configuration and its input shape). GoMLX reports errors by panicking; nn recovers those
+// panics at its API and returns errors instead.
+//
+// # State across notebook cells
+//
+// Each GoNB cell runs as a new process. [Model.Save] / [Model.Load] keep a model on disk
+// (GoMLX checkpoints, atomic writes), and [FitConfig.Memo] / [Memo] train once and reload the
+// trained model in later cells, retraining only when the architecture or the training settings
+// change:
+//
+//	hist, err := model.Fit(train).Epochs(3).Memo("lenet")   // trains once, then loads
+//
+// # Backend
+//
+// nn uses the pure-Go backend unless GOMLX_BACKEND says otherwise (see [Backend],
+// [BackendName]); it never downloads an XLA plugin.
+package nn

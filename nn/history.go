@@ -1,0 +1,68 @@
+package nn
+
+import (
+	"time"
+)
+
+// Record is one line of a training History: one optimizer step (History.Steps) or one epoch
+// (History.Epochs).
+type Record struct {
+	Epoch, Step    int                // 1-based epoch; global step count (1-based)
+	Loss           float64            // the batch's loss (steps) or the epoch's mean training loss (epochs)
+	Metrics        map[string]float64 // e.g. "accuracy", of the batch (steps) or epoch mean (epochs)
+	ValLoss        float64            // math.NaN() when there is no validation data
+	ValMetrics     map[string]float64 // nil when there is no validation data
+	LR             float64            // learning rate used
+	ExamplesPerSec float64            // training speed
+	Elapsed        time.Duration      // since training started
+}
+
+// History records a training run, step by step and epoch by epoch.
+type History struct {
+	Steps  []Record // one per optimizer step
+	Epochs []Record // one per epoch (training averages; Val* filled when validation data is given)
+}
+
+// Last returns the last epoch record, or a zero Record when no epoch finished.
+func (h *History) Last() Record {
+	if h == nil || len(h.Epochs) == 0 {
+		return Record{}
+	}
+	return h.Epochs[len(h.Epochs)-1]
+}
+
+// Event says when a Callback is called.
+type Event int
+
+const (
+	TrainBegin Event = iota // before the first step
+	StepEnd                 // after each optimizer step (History.Steps has the new record)
+	EpochEnd                // after each epoch, validation included (History.Epochs has the new record)
+	TrainEnd                // after the last step, also when training stops early
+)
+
+func (e Event) String() string {
+	switch e {
+	case TrainBegin:
+		return "TrainBegin"
+	case StepEnd:
+		return "StepEnd"
+	case EpochEnd:
+		return "EpochEnd"
+	case TrainEnd:
+		return "TrainEnd"
+	}
+	return "Event(?)"
+}
+
+// Callback is called during Fit. Returning ErrStopTraining stops training cleanly; any other
+// error stops training and Fit returns it.
+type Callback interface {
+	OnEvent(e Event, h *History) error
+}
+
+// CallbackFunc turns a function into a Callback.
+type CallbackFunc func(e Event, h *History) error
+
+// OnEvent implements Callback.
+func (f CallbackFunc) OnEvent(e Event, h *History) error { return f(e, h) }

@@ -1,0 +1,195 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+)
+
+// Accuracy is the fraction of predictions equal to the labels.
+func Accuracy(pred, labels []int) float64 {
+	if len(pred) == 0 || len(pred) != len(labels) {
+		return math.NaN()
+	}
+	ok := 0
+	for i := range pred {
+		if pred[i] == labels[i] {
+			ok++
+		}
+	}
+	return float64(ok) / float64(len(pred))
+}
+
+// TopKAccuracy is the fraction of examples whose label is among the k largest of its scores;
+// scores holds one row of `classes` values per example (e.g. from Predict).
+func TopKAccuracy(scores []float32, classes int, labels []int, k int) float64 {
+	if classes <= 0 || len(scores) != classes*len(labels) || len(labels) == 0 {
+		return math.NaN()
+	}
+	ok := 0
+	for i, l := range labels {
+		row := scores[i*classes : (i+1)*classes]
+		higher := 0
+		for _, v := range row {
+			if v > row[l] {
+				higher++
+			}
+		}
+		if higher < k {
+			ok++
+		}
+	}
+	return float64(ok) / float64(len(labels))
+}
+
+// ConfusionMatrix counts cm[true][predicted].
+func ConfusionMatrix(pred, labels []int, classes int) [][]int {
+	cm := make([][]int, classes)
+	for i := range cm {
+		cm[i] = make([]int, classes)
+	}
+	for i := range pred {
+		if labels[i] >= 0 && labels[i] < classes && pred[i] >= 0 && pred[i] < classes {
+			cm[labels[i]][pred[i]]++
+		}
+	}
+	return cm
+}
+
+// ClassScores holds per-class precision TP/(TP+FP), recall TP/(TP+FN) and F1 = 2PR/(P+R)
+// (NaN when undefined).
+type ClassScores struct{ Precision, Recall, F1 []float64 }
+
+// PrecisionRecallF1 computes per-class scores from a confusion matrix cm[true][predicted].
+func PrecisionRecallF1(cm [][]int) ClassScores {
+	n := len(cm)
+	s := ClassScores{make([]float64, n), make([]float64, n), make([]float64, n)}
+	for c := range n {
+		tp := float64(cm[c][c])
+		var predC, trueC float64
+		for o := range n {
+			predC += float64(cm[o][c])
+			trueC += float64(cm[c][o])
+		}
+		s.Precision[c], s.Recall[c] = tp/predC, tp/trueC
+		s.F1[c] = 2 * s.Precision[c] * s.Recall[c] / (s.Precision[c] + s.Recall[c])
+		if predC == 0 {
+			s.Precision[c] = math.NaN()
+		}
+		if trueC == 0 {
+			s.Recall[c] = math.NaN()
+		}
+		if math.IsNaN(s.Precision[c]) || math.IsNaN(s.Recall[c]) || s.Precision[c]+s.Recall[c] == 0 {
+			s.F1[c] = math.NaN()
+			if s.Precision[c]+s.Recall[c] == 0 {
+				s.F1[c] = 0
+			}
+		}
+	}
+	return s
+}
+
+func binarize(v []float32, threshold float32) []bool {
+	b := make([]bool, len(v))
+	for i, x := range v {
+		b[i] = x > threshold
+	}
+	return b
+}
+
+// IoU is the intersection over union |P ∩ T|/|P ∪ T| of two masks, each value counted as
+// "in" when above threshold (1 when both are empty).
+func IoU(pred, target []float32, threshold float32) float64 {
+	p, t := binarize(pred, threshold), binarize(target, threshold)
+	var inter, union int
+	for i := range p {
+		if p[i] && t[i] {
+			inter++
+		}
+		if p[i] || t[i] {
+			union++
+		}
+	}
+	if union == 0 {
+		return 1
+	}
+	return float64(inter) / float64(union)
+}
+
+// DiceScore is 2|P ∩ T|/(|P| + |T|) of two masks thresholded as in IoU (1 when both are empty).
+func DiceScore(pred, target []float32, threshold float32) float64 {
+	p, t := binarize(pred, threshold), binarize(target, threshold)
+	var inter, sum int
+	for i := range p {
+		if p[i] && t[i] {
+			inter++
+		}
+		if p[i] {
+			sum++
+		}
+		if t[i] {
+			sum++
+		}
+	}
+	if sum == 0 {
+		return 1
+	}
+	return 2 * float64(inter) / float64(sum)
+}
+
+// PSNR is the peak signal-to-noise ratio in dB, 10·log10(L²/MSE), L the data range (1 for
+// images in [0,1]); +Inf for identical images.
+func PSNR(img, ref []float32, dataRange float64) float64 {
+	var mse float64
+	for i := range img {
+		d := float64(img[i]) - float64(ref[i])
+		mse += d * d
+	}
+	mse /= float64(len(img))
+	return 10 * math.Log10(dataRange*dataRange/mse)
+}
+
+// SSIM is the structural similarity of two H×W×C images (channels last) with data range L:
+// the mean over 7×7 windows (and channels) of
+//
+//	(2 μx μy + C1)(2 σxy + C2) / ((μx² + μy² + C1)(σx² + σy² + C2)),  C1 = (0.01 L)², C2 = (0.03 L)²,
+//
+// with sample (co)variances, as scikit-image's structural_similarity with its defaults.
+func SSIM(img, ref []float32, h, w, c int, dataRange float64) (float64, error) {
+	const win = 7
+	if len(img) != h*w*c || len(ref) != h*w*c {
+		return 0, fmt.Errorf("nn.SSIM: images have %d and %d values, want %d×%d×%d", len(img), len(ref), h, w, c)
+	}
+	if h < win || w < win {
+		return 0, fmt.Errorf("nn.SSIM: images of %d×%d are smaller than the 7×7 window", h, w)
+	}
+	c1, c2 := math.Pow(0.01*dataRange, 2), math.Pow(0.03*dataRange, 2)
+	n := float64(win * win)
+	cov := n / (n - 1)
+	var sum float64
+	var count int
+	for ch := range c {
+		at := func(v []float32, y, x int) float64 { return float64(v[(y*w+x)*c+ch]) }
+		for y := 0; y+win <= h; y++ {
+			for x := 0; x+win <= w; x++ {
+				var sx, sy, sxx, syy, sxy float64
+				for dy := range win {
+					for dx := range win {
+						a, b := at(img, y+dy, x+dx), at(ref, y+dy, x+dx)
+						sx += a
+						sy += b
+						sxx += a * a
+						syy += b * b
+						sxy += a * b
+					}
+				}
+				mx, my := sx/n, sy/n
+				vx := cov * (sxx/n - mx*mx)
+				vy := cov * (syy/n - my*my)
+				vxy := cov * (sxy/n - mx*my)
+				sum += (2*mx*my + c1) * (2*vxy + c2) / ((mx*mx + my*my + c1) * (vx + vy + c2))
+				count++
+			}
+		}
+	}
+	return sum / float64(count), nil
+}

@@ -1,0 +1,75 @@
+package nn
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/godl-course/godl/datasets"
+)
+
+func TestSaveLoad(t *testing.T) {
+	train := datasets.Spiral(30, 3, 0.1, 2)
+	m := Sequential(Dense(16), ReLU(), BatchNorm(), Dense(3))
+	_, err := m.Fit(train).Epochs(3).Progress(false).Done()
+	require.NoError(t, err)
+	want, err := m.Predict(train)
+	require.NoError(t, err)
+	dir := filepath.Join(t.TempDir(), "spiral")
+	require.NoError(t, m.Save(dir))
+	require.NoError(t, m.Save(dir)) // overwriting is atomic and leaves no temporary files
+	entries, err := os.ReadDir(filepath.Dir(dir))
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+
+	// A fresh model built by the same code (as in the next notebook cell) gets the same outputs.
+	m2 := Sequential(Dense(16), ReLU(), BatchNorm(), Dense(3)).Seed(99)
+	require.NoError(t, m2.Load(dir))
+	got, err := m2.Predict(train)
+	require.NoError(t, err)
+	requireClose(t, flat(t, want), flat(t, got), 1e-6)
+	require.Len(t, m2.History().Epochs, 3)
+
+	// A different architecture is refused with ErrArchitectureChanged.
+	err = Sequential(Dense(17), ReLU(), BatchNorm(), Dense(3)).Load(dir)
+	require.True(t, errors.Is(err, ErrArchitectureChanged), "%v", err)
+}
+
+func TestMemo(t *testing.T) {
+	train := datasets.Spiral(30, 3, 0.1, 2)
+	trained := 0
+	run := func(hidden int) (*Model, *History) {
+		m := Sequential(Dense(hidden), ReLU(), Dense(3))
+		h, err := Memo("memo-test", m, func() (*History, error) {
+			trained++
+			return m.Fit(train).Epochs(2).Progress(false).Done()
+		})
+		require.NoError(t, err)
+		return m, h
+	}
+	m1, h1 := run(8)
+	m2, h2 := run(8) // "next cell": loaded, not retrained
+	require.Equal(t, 1, trained)
+	require.Equal(t, len(h1.Epochs), len(h2.Epochs))
+	p1, _ := m1.Predict(train)
+	p2, _ := m2.Predict(train)
+	requireClose(t, flat(t, p1), flat(t, p2), 1e-6)
+	run(9) // architecture changed: retrains
+	require.Equal(t, 2, trained)
+
+	// FitConfig.Memo retrains when the training settings change.
+	m := Sequential(Dense(8), ReLU(), Dense(3))
+	_, err := m.Fit(train).Epochs(1).Progress(false).Memo("memo-fit")
+	require.NoError(t, err)
+	m = Sequential(Dense(8), ReLU(), Dense(3))
+	h, err := m.Fit(train).Epochs(1).Progress(false).Memo("memo-fit")
+	require.NoError(t, err)
+	require.Len(t, h.Epochs, 1)
+	m = Sequential(Dense(8), ReLU(), Dense(3))
+	h, err = m.Fit(train).Epochs(2).Progress(false).Memo("memo-fit")
+	require.NoError(t, err)
+	require.Len(t, h.Epochs, 2)
+}

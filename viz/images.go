@@ -1,0 +1,346 @@
+package viz
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+
+	"github.com/godl-course/godl/datasets"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// wrongColor marks wrong predictions.
+var wrongColor = color.NRGBA{R: 0xd6, G: 0x27, B: 0x28, A: 255}
+
+// ToImage turns one H×W×C example (C = 1 grey or 3 RGB, channels last, row-major) into an image.
+// Values are taken in [0,1] (clamped) unless normalize, which maps [min, max] of x to [0,1]
+// (for filters, activations, normalized inputs).
+func ToImage(x []float32, shape []int, normalize bool) (image.Image, error) {
+	if len(shape) == 2 {
+		shape = []int{shape[0], shape[1], 1}
+	}
+	if len(shape) != 3 || (shape[2] != 1 && shape[2] != 3) || shape[0] <= 0 || shape[1] <= 0 {
+		return nil, fmt.Errorf("viz: image shape %v is not H×W×C with C = 1 or 3 (channels last)", shape)
+	}
+	h, w, c := shape[0], shape[1], shape[2]
+	if len(x) != h*w*c {
+		return nil, fmt.Errorf("viz: image of shape %v needs %d values, got %d", shape, h*w*c, len(x))
+	}
+	lo, hi := float32(0), float32(1)
+	if normalize {
+		lo, hi = float32(math.Inf(1)), float32(math.Inf(-1))
+		for _, v := range x {
+			lo, hi = min(lo, v), max(hi, v)
+		}
+		if !(hi > lo) {
+			hi = lo + 1
+		}
+	}
+	level := func(v float32) uint8 {
+		t := (v - lo) / (hi - lo)
+		if !(t > 0) { // also NaN
+			return 0
+		}
+		return uint8(math.Round(float64(min(t, 1)) * 255))
+	}
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for i := range h * w {
+		p := img.Pix[4*i : 4*i+4]
+		if c == 1 {
+			g := level(x[i])
+			p[0], p[1], p[2] = g, g, g
+		} else {
+			p[0], p[1], p[2] = level(x[3*i]), level(x[3*i+1]), level(x[3*i+2])
+		}
+		p[3] = 255
+	}
+	return img, nil
+}
+
+// tile is one image of a grid with its caption; wrong captions and frames are red.
+type tile struct {
+	img   image.Image
+	label string
+	wrong bool
+}
+
+// gridChart draws tiles in a grid (a picture-only chart).
+func gridChart(title string, tiles []tile, s *settings) (*Chart, error) {
+	if len(tiles) == 0 {
+		return nil, fmt.Errorf("viz: no image to show")
+	}
+	cols := s.cols
+	if cols <= 0 {
+		cols = min(len(tiles), 10, int(math.Ceil(math.Sqrt(float64(len(tiles)))*1.5)))
+	}
+	rows := (len(tiles) + cols - 1) / cols
+	hasLabels := false
+	for _, t := range tiles {
+		hasLabels = hasLabels || t.label != ""
+	}
+	labelH := 0
+	if hasLabels {
+		labelH = 16
+	}
+	w, h := s.size(min(cols*96, 1000), 0)
+	if h == 0 {
+		cell := w / cols
+		h = 34 + rows*(cell+labelH)
+	}
+	c := &Chart{Title: title, Width: w, Height: h}
+	c.paint = func(dc draw.Canvas) error {
+		body := paintTitle(dc, title)
+		bw, bh := body.Max.X-body.Min.X, body.Max.Y-body.Min.Y
+		lh := vg.Length(labelH) * vg.Inch / dpi
+		cell := min(bw/vg.Length(cols), bh/vg.Length(rows)-lh)
+		pad := cell * 0.06
+		sty := plot.New().X.Tick.Label
+		sty.Font.Size = vg.Points(8)
+		sty.XAlign, sty.YAlign = draw.XCenter, draw.YTop
+		x0 := body.Min.X + (bw-cell*vg.Length(cols))/2
+		for i, t := range tiles {
+			r, col := i/cols, i%cols
+			top := body.Max.Y - vg.Length(r)*(cell+lh)
+			rect := vg.Rectangle{Min: vg.Point{X: x0 + vg.Length(col)*cell + pad, Y: top - cell + pad}, Max: vg.Point{X: x0 + vg.Length(col+1)*cell - pad, Y: top - pad}}
+			dc.DrawImage(fitRect(rect, t.img.Bounds()), upscale(t.img, int(float64(cell)/72*dpi)))
+			if t.wrong {
+				dc.SetColor(wrongColor)
+				dc.SetLineWidth(vg.Points(2))
+			} else { // a thin frame, so white images show
+				dc.SetColor(color.Gray{Y: 200})
+				dc.SetLineWidth(vg.Points(0.5))
+			}
+			dc.Stroke(fitRect(rect, t.img.Bounds()).Path())
+			if t.label != "" {
+				sty.Color = color.Black
+				if t.wrong {
+					sty.Color = wrongColor
+				}
+				dc.FillText(sty, vg.Point{X: (rect.Min.X + rect.Max.X) / 2, Y: top - cell}, t.label)
+			}
+		}
+		return nil
+	}
+	return c, nil
+}
+
+// fitRect returns the largest rectangle centred in r with the aspect ratio of b.
+func fitRect(r vg.Rectangle, b image.Rectangle) vg.Rectangle {
+	w, h := r.Max.X-r.Min.X, r.Max.Y-r.Min.Y
+	ar := vg.Length(b.Dx()) / vg.Length(b.Dy())
+	if w/h > ar {
+		nw := h * ar
+		r.Min.X += (w - nw) / 2
+		r.Max.X = r.Min.X + nw
+	} else {
+		nh := w / ar
+		r.Min.Y += (h - nh) / 2
+		r.Max.Y = r.Min.Y + nh
+	}
+	return r
+}
+
+// upscale enlarges img by the integer factor (nearest neighbour) that brings it closest to px
+// pixels wide, so small images (28×28) stay sharp.
+func upscale(img image.Image, px int) image.Image {
+	b := img.Bounds()
+	k := max(1, px/max(1, b.Dx()))
+	if k == 1 {
+		return img
+	}
+	out := image.NewNRGBA(image.Rect(0, 0, b.Dx()*k, b.Dy()*k))
+	for y := range b.Dy() * k {
+		for x := range b.Dx() * k {
+			out.Set(x, y, img.At(b.Min.X+x/k, b.Min.Y+y/k))
+		}
+	}
+	return out
+}
+
+// ImagesChart builds a grid of images with optional labels (nil or one per image).
+func ImagesChart(images []image.Image, labels []string, options ...Option) (*Chart, error) {
+	if labels != nil && len(labels) != len(images) {
+		return nil, fmt.Errorf("viz: %d labels for %d images; give one label per image or nil", len(labels), len(images))
+	}
+	tiles := make([]tile, len(images))
+	for i, img := range images {
+		tiles[i].img = img
+		if labels != nil {
+			tiles[i].label = labels[i]
+		}
+	}
+	s := newSettings(options)
+	return gridChart(s.titleOr("Images"), tiles, s)
+}
+
+// Images shows a grid of images with optional labels.
+func Images(images []image.Image, labels []string, options ...Option) (Files, error) {
+	return show(ImagesChart(images, labels, options...))
+}
+
+// className returns the name of class k in ds, or its number.
+func className(ds *datasets.Dataset, k int) string {
+	if k >= 0 && k < len(ds.Classes) {
+		return ds.Classes[k]
+	}
+	return fmt.Sprint(k)
+}
+
+// datasetTiles returns the first n images of ds (all when n <= 0 or n > Len).
+func datasetTiles(ds *datasets.Dataset, n int) ([]tile, error) {
+	if ds == nil || ds.Len() == 0 {
+		return nil, fmt.Errorf("viz: the data set is nil or empty")
+	}
+	if n <= 0 || n > ds.Len() {
+		n = ds.Len()
+	}
+	size := 1
+	for _, d := range ds.Shape {
+		size *= d
+	}
+	tiles := make([]tile, n)
+	for i := range n {
+		img, err := ToImage(ds.X[i*size:(i+1)*size], ds.Shape, false)
+		if err != nil {
+			return nil, fmt.Errorf("viz: data set %q: %w", ds.Name, err)
+		}
+		tiles[i].img = img
+		if ds.Labels != nil {
+			tiles[i].label = className(ds, ds.Labels[i])
+		}
+	}
+	return tiles, nil
+}
+
+// SamplesChart builds a grid of the first n images of ds (H×W×1 or H×W×3, values in [0,1]),
+// captioned with their class names.
+func SamplesChart(ds *datasets.Dataset, n int, options ...Option) (*Chart, error) {
+	tiles, err := datasetTiles(ds, n)
+	if err != nil {
+		return nil, err
+	}
+	s := newSettings(options)
+	return gridChart(s.titleOr(ds.Name), tiles, s)
+}
+
+// Samples shows the first n images of ds with their class names: viz.Samples(train, 20).
+func Samples(ds *datasets.Dataset, n int, options ...Option) (Files, error) {
+	return show(SamplesChart(ds, n, options...))
+}
+
+// PredictionsChart builds a grid of the first n images of ds captioned "predicted (true)";
+// wrong predictions are framed and written in red. predictions[i] is the class predicted for
+// example i (at least n of them).
+func PredictionsChart(ds *datasets.Dataset, predictions []int, n int, options ...Option) (*Chart, error) {
+	tiles, err := datasetTiles(ds, n)
+	if err != nil {
+		return nil, err
+	}
+	if ds.Labels == nil {
+		return nil, fmt.Errorf("viz: data set %q has no labels to compare predictions with", ds.Name)
+	}
+	if len(predictions) < len(tiles) {
+		return nil, fmt.Errorf("viz: %d predictions for %d images; give one prediction per shown example", len(predictions), len(tiles))
+	}
+	wrong := 0
+	for i := range tiles {
+		p, l := predictions[i], ds.Labels[i]
+		tiles[i].wrong = p != l
+		if p == l {
+			tiles[i].label = className(ds, p)
+		} else {
+			wrong++
+			tiles[i].label = className(ds, p) + " (" + className(ds, l) + ")"
+		}
+	}
+	s := newSettings(options)
+	return gridChart(s.titleOr(fmt.Sprintf("Predicted (true): %d of %d wrong", wrong, len(tiles))), tiles, s)
+}
+
+// Predictions shows predicted against true classes for the first n images of ds, wrong ones
+// in red.
+func Predictions(ds *datasets.Dataset, predictions []int, n int, options ...Option) (Files, error) {
+	return show(PredictionsChart(ds, predictions, n, options...))
+}
+
+// FiltersChart builds the grid of a convolution kernel of shape [kh, kw, in, out] (GoMLX's
+// channels-last layout). With in = 3 each of the out filters is one RGB image; otherwise each
+// (input channel, filter) pair is a grey image, one row per filter. Each image is scaled from
+// its own min (black) to max (white).
+func FiltersChart(kernel []float32, shape []int, options ...Option) (*Chart, error) {
+	if len(shape) != 4 {
+		return nil, fmt.Errorf("viz: a convolution kernel has shape [kh, kw, in, out], got %v", shape)
+	}
+	kh, kw, in, out := shape[0], shape[1], shape[2], shape[3]
+	if len(kernel) != kh*kw*in*out || kh*kw*in*out == 0 {
+		return nil, fmt.Errorf("viz: kernel of shape %v needs %d values, got %d", shape, kh*kw*in*out, len(kernel))
+	}
+	at := func(y, x, c, o int) float32 { return kernel[((y*kw+x)*in+c)*out+o] }
+	var tiles []tile
+	s := newSettings(options)
+	if in == 3 {
+		for o := range out {
+			px := make([]float32, 0, kh*kw*3)
+			for y := range kh {
+				for x := range kw {
+					px = append(px, at(y, x, 0, o), at(y, x, 1, o), at(y, x, 2, o))
+				}
+			}
+			img, _ := ToImage(px, []int{kh, kw, 3}, true)
+			tiles = append(tiles, tile{img: img, label: fmt.Sprint(o)})
+		}
+	} else {
+		if s.cols <= 0 {
+			s.cols = in
+		}
+		for o := range out {
+			for c := range in {
+				px := make([]float32, 0, kh*kw)
+				for y := range kh {
+					for x := range kw {
+						px = append(px, at(y, x, c, o))
+					}
+				}
+				img, _ := ToImage(px, []int{kh, kw, 1}, true)
+				tiles = append(tiles, tile{img: img, label: fmt.Sprintf("%d/%d", o, c)})
+			}
+		}
+	}
+	return gridChart(s.titleOr(fmt.Sprintf("Filters %d×%d, %d→%d channels", kh, kw, in, out)), tiles, s)
+}
+
+// Filters shows the filters of a convolution kernel [kh, kw, in, out].
+func Filters(kernel []float32, shape []int, options ...Option) (Files, error) {
+	return show(FiltersChart(kernel, shape, options...))
+}
+
+// ActivationMapsChart builds the grid of the channels of one activation of shape [H, W, C]
+// (one input through a conv layer), each scaled from its min to its max.
+func ActivationMapsChart(act []float32, shape []int, options ...Option) (*Chart, error) {
+	if len(shape) == 4 && shape[0] == 1 {
+		shape = shape[1:]
+	}
+	if len(shape) != 3 || len(act) != shape[0]*shape[1]*shape[2] || len(act) == 0 {
+		return nil, fmt.Errorf("viz: activation maps need shape [H, W, C] (or [1, H, W, C]) and H·W·C values; got shape %v and %d values", shape, len(act))
+	}
+	h, w, c := shape[0], shape[1], shape[2]
+	tiles := make([]tile, c)
+	for ch := range c {
+		px := make([]float32, h*w)
+		for i := range h * w {
+			px[i] = act[i*c+ch]
+		}
+		img, _ := ToImage(px, []int{h, w, 1}, true)
+		tiles[ch] = tile{img: img, label: fmt.Sprint(ch)}
+	}
+	s := newSettings(options)
+	return gridChart(s.titleOr(fmt.Sprintf("Activation maps %d×%d×%d", h, w, c)), tiles, s)
+}
+
+// ActivationMaps shows each channel of an activation [H, W, C].
+func ActivationMaps(act []float32, shape []int, options ...Option) (Files, error) {
+	return show(ActivationMapsChart(act, shape, options...))
+}
