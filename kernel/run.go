@@ -120,9 +120,18 @@ func cmdRun(args []string, stderr io.Writer) error {
 		return serveDiagnostic(*conn, ps)
 	}
 	gonb := filepath.Join(binDir(*root), "gonb")
-	argv := []string{gonb, "--kernel", *conn, "--go_work=" + *root,
-		// GoNB logs every step; keep the Jupyter server terminal for errors.
-		"-logtostderr=false", "-stderrthreshold=ERROR", "-log_file=" + os.DevNull}
+	argv := append([]string{gonb, "--kernel", *conn, "--go_work=" + *root}, gonbLogFlags(os.Getenv(kernelLogEnv))...)
 	// Replace this process with GoNB: Jupyter's interrupt signals then reach it directly.
 	return syscall.Exec(gonb, argv, os.Environ())
+}
+
+// kernelLogEnv names a file that receives GoNB's log (every step of every cell), for debugging
+// the kernel itself. Unset, GoNB logs nothing: what goes wrong in a cell is shown in the cell.
+const kernelLogEnv = "GODL_KERNEL_LOG"
+
+func gonbLogFlags(logFile string) []string {
+	if logFile == "" {
+		return []string{"-logtostderr=false", "-stderrthreshold=FATAL", "-log_file=" + os.DevNull}
+	}
+	return []string{"-logtostderr=false", "-stderrthreshold=ERROR", "-extra_log=" + logFile, "-v=1"}
 }

@@ -2,6 +2,14 @@
 """Executes notebooks headless through the installed "Go (Deep Learning)" kernel.
 
 Used by `make test` (with DLNB_SMOKE=1, which the notebooks read to shrink data and epochs).
+
+Exercises. A cell the student fills in is tagged `exercise` and names its reference solution in
+its metadata (`"godl": {"solution": "linear_backward.gocell"}`, a file in
+`solutions/<notebook name without .ipynb>/` at the repository root, outside the folder JupyterLab
+shows). Its check cell is tagged `exercise-check` and prints a line starting with "PASS" or
+"FAIL". A notebook with exercises runs twice: as committed, where every check cell must print
+FAIL (an unfilled TODO must not pass), and with the solutions in place of the exercise cells,
+where every check cell must print PASS and no FAIL.
 A notebook fails when any cell produces an `error` output, prints a Go panic / a GoNB failure
 on stderr, or prints a line starting with "FAIL:" (what check cells print), except in cells
 tagged `exercise-check`: those check a student's unfilled TODO and are expected to fail until
@@ -17,6 +25,7 @@ copies (.ipynb) and their HTML exports are written there, mirroring the source f
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import pathlib
 import sys
@@ -90,6 +99,80 @@ def export_html(nb, path: pathlib.Path) -> None:
     tmp.replace(path)
 
 
+SOLUTIONS = pathlib.Path(__file__).resolve().parents[1] / "solutions"
+
+
+def tags(cell) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def with_solutions(nb, path: pathlib.Path, root: pathlib.Path) -> tuple[object, list[str]]:
+    """Returns a copy of nb whose exercise cells hold their reference solutions."""
+    problems = []
+    solved = copy.deepcopy(nb)
+    for i, cell in enumerate(solved.cells):
+        if "exercise" not in tags(cell):
+            continue
+        name = cell.get("metadata", {}).get("godl", {}).get("solution")
+        sol = root / path.stem / str(name)
+        if not name or not sol.is_file():
+            problems.append(f"exercise cell (index {i}) has no solution file {sol} "
+                            f"(metadata godl.solution = {name!r})")
+            continue
+        cell.source = sol.read_text(encoding="utf-8").rstrip("\n")
+    return solved, problems
+
+
+def check_lines(cell) -> tuple[list[str], list[str]]:
+    text = "".join(o.get("text", "") for o in cell.get("outputs", []) if o.output_type == "stream")
+    lines = [ln.strip() for ln in text.splitlines()]
+    return [ln for ln in lines if ln.startswith("PASS")], [ln for ln in lines if ln.startswith("FAIL")]
+
+
+def exercise_failures(nb, solved: bool) -> list[str]:
+    """In the committed run every check must FAIL; with the solutions every check must PASS."""
+    problems = []
+    for i, cell in enumerate(nb.cells):
+        if "exercise-check" not in tags(cell):
+            continue
+        passes, fails = check_lines(cell)
+        if solved and (fails or not passes):
+            problems.append(f"with the reference solutions, the check cell (index {i}) did not pass: "
+                            + ("; ".join(fails) or "no PASS line"))
+        if not solved and not fails:
+            problems.append(f"the check cell (index {i}) does not print FAIL on the unfilled exercise "
+                            "(a student's TODO must not pass)")
+    return problems
+
+
+def execute(nb, path: pathlib.Path, args) -> tuple[list[str], float]:
+    problems: list[str] = []
+    client = NotebookClient(nb, kernel_name=args.kernel, timeout=args.timeout, allow_errors=True,
+                            resources={"metadata": {"path": str(path.parent.resolve())}})
+    start = time.monotonic()
+    try:
+        client.execute()
+    except CellTimeoutError as e:
+        problems.append(f"a cell ran longer than {args.timeout}s: {str(e).splitlines()[0]}")
+    except DeadKernelError as e:
+        problems.append(f"the kernel died: {e}")
+    except Exception as e:  # noqa: BLE001 - report any failure to start or run the kernel
+        problems.append(f"{type(e).__name__}: {e}")
+    return problems + cell_failures(nb), time.monotonic() - start
+
+
+def save(nb, out: pathlib.Path) -> list[str]:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".ipynb.tmp")
+    nbformat.write(nb, tmp)
+    tmp.replace(out)
+    try:
+        export_html(nb, out.with_suffix(".html"))
+    except Exception as e:  # noqa: BLE001
+        return [f"HTML export failed: {e}"]
+    return []
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("paths", nargs="+")
@@ -99,6 +182,10 @@ def main() -> int:
                     help="seconds per cell (default 600, or $DLNB_CELL_TIMEOUT)")
     ap.add_argument("--allow-outputs", action="store_true",
                     help="do not fail on notebooks committed with outputs")
+    ap.add_argument("--solutions", default=str(SOLUTIONS),
+                    help="folder of reference solutions (default: solutions/ at the repository root)")
+    ap.add_argument("--no-solutions", action="store_true",
+                    help="do not run notebooks a second time with the reference solutions")
     args = ap.parse_args()
 
     notebooks = find_notebooks(args.paths)
@@ -111,29 +198,23 @@ def main() -> int:
         problems: list[str] = []
         if has_outputs(nb) and not args.allow_outputs:
             problems.append("committed with outputs: clear them (Edit > Clear Outputs of All Cells) before committing")
-        client = NotebookClient(nb, kernel_name=args.kernel, timeout=args.timeout, allow_errors=True,
-                                resources={"metadata": {"path": str(path.parent.resolve())}})
-        start = time.monotonic()
-        try:
-            client.execute()
-        except CellTimeoutError as e:
-            problems.append(f"a cell ran longer than {args.timeout}s: {str(e).splitlines()[0]}")
-        except DeadKernelError as e:
-            problems.append(f"the kernel died: {e}")
-        except Exception as e:  # noqa: BLE001 - report any failure to start or run the kernel
-            problems.append(f"{type(e).__name__}: {e}")
-        elapsed = time.monotonic() - start
-        problems.extend(cell_failures(nb))
+        has_exercises = any("exercise" in tags(c) for c in nb.cells)
+        solved = None
+        if has_exercises and not args.no_solutions:
+            solved, sol_problems = with_solutions(nb, path, pathlib.Path(args.solutions))
+            problems.extend(sol_problems)
+        run_problems, elapsed = execute(nb, path, args)
+        problems.extend(run_problems)
+        problems.extend(exercise_failures(nb, solved=False))
         if args.out:
-            out = pathlib.Path(args.out) / rel
-            out.parent.mkdir(parents=True, exist_ok=True)
-            tmp = out.with_suffix(".ipynb.tmp")
-            nbformat.write(nb, tmp)
-            tmp.replace(out)
-            try:
-                export_html(nb, out.with_suffix(".html"))
-            except Exception as e:  # noqa: BLE001
-                problems.append(f"HTML export failed: {e}")
+            problems.extend(save(nb, pathlib.Path(args.out) / rel))
+        if solved is not None and not any("no solution file" in p for p in problems):
+            sol_run, sol_elapsed = execute(solved, path, args)
+            elapsed += sol_elapsed
+            problems.extend("with the reference solutions: " + p for p in sol_run)
+            problems.extend(exercise_failures(solved, solved=True))
+            if args.out:
+                problems.extend(save(solved, pathlib.Path(args.out) / rel.with_name(rel.stem + ".solved.ipynb")))
         if problems:
             failed += 1
             print(f"FAIL {rel} ({elapsed:.1f}s)")
@@ -141,7 +222,7 @@ def main() -> int:
                 print("  - " + p.replace("\n", "\n    "))
         else:
             passed += 1
-            print(f"ok   {rel} ({elapsed:.1f}s)")
+            print(f"ok   {rel} ({elapsed:.1f}s)" + (" (exercises: FAIL unfilled, PASS solved)" if solved is not None else ""))
         sys.stdout.flush()
     print(f"notebooks: {passed} passed, {failed} failed")
     return 1 if failed else 0

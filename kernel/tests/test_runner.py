@@ -52,3 +52,46 @@ def test_runner_pass_and_failures(tmp_path):
     # ... and a notebook committed with outputs is refused.
     code, out = run(executed[0])
     assert code == 1 and "committed with outputs" in out
+
+
+EXERCISE = "// Exercise: return twice x.\nfunc Double(x int) int {\n\treturn 0 // TODO\n}"
+CHECK = ('%%\nif got := Double(21); got == 42 {\n\tfmt.Println("PASS: Double(21) = 42")\n} else {\n'
+         '\tfmt.Printf("FAIL: Double(21) = %d, want 42\\n", got)\n}')
+
+
+def exercise_notebook(path, exercise_src=EXERCISE, solution="double.gocell"):
+    nb = notebook(path, exercise_src, CHECK, tags={0: ["exercise"], 1: ["exercise-check"]})
+    data = nbformat.read(nb, as_version=4)
+    data.cells[0].metadata["godl"] = {"solution": solution}
+    nbformat.write(data, nb)
+    return nb
+
+
+def test_exercises_fail_unfilled_and_pass_solved(tmp_path):
+    sols = tmp_path / "solutions"
+    (sols / "ex_good").mkdir(parents=True)
+    (sols / "ex_good" / "double.gocell").write_text("func Double(x int) int {\n\treturn 2 * x\n}\n")
+    exercise_notebook(tmp_path / "ex_good.ipynb")
+    out_dir = tmp_path / "out"
+    code, out = run("--solutions", sols, "--out", out_dir, tmp_path / "ex_good.ipynb")
+    assert code == 0, out
+    assert "PASS solved" in out
+    solved = nbformat.read(next(out_dir.rglob("ex_good.solved.ipynb")), as_version=4)
+    assert "PASS: Double(21) = 42" in solved.cells[1].outputs[0]["text"]
+
+    # A check that passes on the unfilled exercise is caught ...
+    (sols / "ex_loose").mkdir()
+    (sols / "ex_loose" / "double.gocell").write_text("func Double(x int) int {\n\treturn 2 * x\n}\n")
+    exercise_notebook(tmp_path / "ex_loose.ipynb", exercise_src="func Double(x int) int {\n\treturn 42 // TODO\n}")
+    code, out = run("--solutions", sols, tmp_path / "ex_loose.ipynb")
+    assert code == 1 and "does not print FAIL on the unfilled exercise" in out, out
+
+    # ... and so is a wrong reference solution, and a missing one.
+    (sols / "ex_wrong").mkdir()
+    (sols / "ex_wrong" / "double.gocell").write_text("func Double(x int) int {\n\treturn x + 1\n}\n")
+    exercise_notebook(tmp_path / "ex_wrong.ipynb")
+    code, out = run("--solutions", sols, tmp_path / "ex_wrong.ipynb")
+    assert code == 1 and "did not pass: FAIL: Double(21) = 22" in out, out
+    exercise_notebook(tmp_path / "ex_missing.ipynb", solution="nope.gocell")
+    code, out = run("--solutions", sols, tmp_path / "ex_missing.ipynb")
+    assert code == 1 and "has no solution file" in out, out
