@@ -10,8 +10,7 @@ setup:
 	@scripts/setup.sh
 
 lab: setup
-	@source scripts/env.sh && cd notebooks && ../.venv/bin/jupyter lab \
-		--ip=127.0.0.1 --port=$(LAB_PORT) --ServerApp.root_dir="$(CURDIR)/notebooks"
+	@LAB_PORT=$(LAB_PORT) scripts/lab.sh
 
 test: setup
 	@scripts/test.sh

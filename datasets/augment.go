@@ -20,7 +20,10 @@ import (
 //
 // The geometric transformations (flip, shift, rotation) are applied identically to the targets
 // when they are images of the same height and width (segmentation masks, clean images), so
-// input and target stay aligned. Values are clipped to [0,1] unless the data are normalized.
+// input and target stay aligned. A target whose values are all whole numbers (a mask of 0/1 or
+// of class ids) is rotated with the nearest pixel instead of bilinear interpolation, so that it
+// keeps valid labels (bilinear would blend class 1 and class 3 into a false class 2). Values
+// are clipped to [0,1] unless the data are normalized.
 type Augmentation struct {
 	Brightness float64 // maximum brightness change β, e.g. 0.2
 	Contrast   float64 // maximum relative contrast change, e.g. 0.2
@@ -59,10 +62,11 @@ func (a *Augmentation) apply(b *Batch, clip bool, rng *rand.Rand) {
 		if isImage {
 			g := a.drawGeometry(rng, h, w)
 			if !g.identity() {
-				scratch = g.warp(x, h, w, c, scratch)
+				scratch = g.warp(x, h, w, c, scratch, false)
 				if targetImage {
 					m := h * w * tc
-					scratch = g.warp(b.Targets[k*m:(k+1)*m], h, w, tc, scratch)
+					t := b.Targets[k*m : (k+1)*m]
+					scratch = g.warp(t, h, w, tc, scratch, wholeNumbers(t))
 				}
 			}
 		}
@@ -117,10 +121,20 @@ func (a *Augmentation) drawGeometry(rng *rand.Rand, h, w int) geometry {
 
 func (g geometry) identity() bool { return !g.flip && g.dx == 0 && g.dy == 0 && !g.rotate }
 
+// wholeNumbers reports whether every value of v is a whole number (label masks).
+func wholeNumbers(v []float32) bool {
+	for _, x := range v {
+		if x != float32(math.Trunc(float64(x))) {
+			return false
+		}
+	}
+	return true
+}
+
 // warp transforms the H×W×C image x in place. For each output pixel (i, j) it finds the source
 // position by undoing the shift, then the rotation around the centre, then the flip, and samples
-// x there (bilinear when rotated, 0 outside the image).
-func (g geometry) warp(x []float32, h, w, c int, scratch []float32) []float32 {
+// x there (bilinear when rotated, or the nearest pixel when nearest is set; 0 outside the image).
+func (g geometry) warp(x []float32, h, w, c int, scratch []float32, nearest bool) []float32 {
 	scratch = append(scratch[:0], x...)
 	cy, cx := float64(h-1)/2, float64(w-1)/2
 	for i := range h {
@@ -136,8 +150,8 @@ func (g geometry) warp(x []float32, h, w, c int, scratch []float32) []float32 {
 			if g.flip {
 				sj = float64(w-1) - sj
 			}
-			if !g.rotate {
-				ii, jj := int(si), int(sj)
+			if !g.rotate || nearest {
+				ii, jj := int(math.Floor(si+0.5)), int(math.Floor(sj+0.5))
 				if ii < 0 || ii >= h || jj < 0 || jj >= w {
 					clear(out)
 				} else {

@@ -14,19 +14,19 @@ func img3x3() *Dataset {
 func TestWarp(t *testing.T) {
 	x := []float32{1, 2, 3, 4, 5, 6, 7, 8, 9}
 	flip := slices.Clone(x)
-	geometry{flip: true}.warp(flip, 3, 3, 1, nil)
+	geometry{flip: true}.warp(flip, 3, 3, 1, nil, false)
 	if !slices.Equal(flip, []float32{3, 2, 1, 6, 5, 4, 9, 8, 7}) {
 		t.Errorf("flip = %v", flip)
 	}
 	sh := slices.Clone(x)
-	geometry{dx: 1, dy: -1}.warp(sh, 3, 3, 1, nil)
+	geometry{dx: 1, dy: -1}.warp(sh, 3, 3, 1, nil, false)
 	// x'(i,j) = x(i+1, j−1): row 0 = 0,4,5; row 1 = 0,7,8; row 2 = 0,0,0.
 	if !slices.Equal(sh, []float32{0, 4, 5, 0, 7, 8, 0, 0, 0}) {
 		t.Errorf("shift = %v", sh)
 	}
 	// A 90° rotation maps the grid onto itself: bilinear sampling gives exact pixels.
 	r := slices.Clone(x)
-	geometry{cos: math.Cos(math.Pi / 2), sin: math.Sin(math.Pi / 2), rotate: true}.warp(r, 3, 3, 1, nil)
+	geometry{cos: math.Cos(math.Pi / 2), sin: math.Sin(math.Pi / 2), rotate: true}.warp(r, 3, 3, 1, nil, false)
 	// out(i,j) = x(cy + (i−cy)cos − (j−cx)sin, cx + (i−cy)sin + (j−cx)cos) = x(2−j, i).
 	want := []float32{7, 4, 1, 8, 5, 2, 9, 6, 3}
 	for i := range r {
@@ -107,5 +107,42 @@ func TestAugmentBatchesAligned(t *testing.T) {
 	}
 	if !slices.Equal(get(1), get(1)) || slices.Equal(get(1), get(2)) {
 		t.Error("augmentation must be reproducible per (seed, epoch)")
+	}
+}
+
+func TestAugmentKeepsClassIDs(t *testing.T) {
+	// A 10×10 mask of class ids 1 (left half) and 3 (right half): rotated bilinearly, the border
+	// would get 2 (a class that is not there); with the nearest pixel it keeps 0 (outside), 1, 3.
+	d := &Dataset{Name: "seg", Shape: []int{10, 10, 1}, TargetShape: []int{10, 10, 1}}
+	for i := range 100 {
+		d.X = append(d.X, float32(i)/100)
+		c := float32(1)
+		if i%10 >= 5 {
+			c = 3
+		}
+		d.Targets = append(d.Targets, c)
+	}
+	p := (&Augmentation{Rotate: 30, Seed: 2}).Preview(d, 1)
+	count := map[float32]int{}
+	for _, v := range p.Targets {
+		count[v]++
+	}
+	if len(count) != 3 || count[0] == 0 || count[1] == 0 || count[3] == 0 {
+		t.Errorf("rotated mask values %v, want only 0 (outside), 1 and 3", count)
+	}
+	bilinearSeen := false
+	for _, v := range p.X {
+		if v*100 != float32(math.Round(float64(v*100))) {
+			bilinearSeen = true
+		}
+	}
+	if !bilinearSeen {
+		t.Error("the image itself must still be interpolated bilinearly")
+	}
+	// The 90° rotation of the warp test, nearest: exact pixels too.
+	r := []float32{1, 2, 3, 4, 5, 6, 7, 8, 9}
+	geometry{cos: math.Cos(math.Pi / 2), sin: math.Sin(math.Pi / 2), rotate: true}.warp(r, 3, 3, 1, nil, true)
+	if !slices.Equal(r, []float32{7, 4, 1, 8, 5, 2, 9, 6, 3}) {
+		t.Errorf("nearest rotate 90° = %v", r)
 	}
 }

@@ -15,7 +15,7 @@ type Dataset struct {
 	X           []float32 // all examples, row-major, example after example: len = Len()*prod(Shape)
 	Shape       []int     // shape of ONE example, images are H×W×C (channels last), e.g. [28 28 1]
 	Labels      []int     // class id per example (classification); nil when Targets is used
-	Classes     []string  // class names, len = number of classes (classification)
+	Classes     []string  // class names: of Labels (classification) or of the class ids of a mask in Targets (segmentation)
 	Targets     []float32 // dense targets (regression, masks, clean images): Len()*prod(TargetShape); nil for classification
 	TargetShape []int
 

@@ -18,6 +18,9 @@
 //     ([CacheDir], $GODL_DATA, default os.UserCacheDir()/godl/datasets), downloaded where the
 //     data set has a public URL; a missing file gives a [*MissingDataError] that says which file
 //     to put where.
+//   - CHAOS (segmentation project): CT slices with liver masks ([CHAOS]) and MR slices with
+//     liver, kidney and spleen masks ([CHAOSMR]), read from the DICOM and PNG files of
+//     CHAOS_Train_Sets.zip, put in place by hand (from chaos.grand-challenge.org or Zenodo).
 //
 // Preparing the data as in the lecture:
 //

@@ -59,20 +59,28 @@ func (e *MissingDataError) Error() string {
 	b.WriteString(": put ")
 	if len(e.Files) == 1 {
 		b.WriteString(e.Files[0])
-	} else {
-		b.WriteString("these files:")
-		for _, f := range e.Files {
-			b.WriteString("\n  ")
-			b.WriteString(f)
+		if e.URL != "" {
+			fmt.Fprintf(&b, " (from %s)", e.URL)
 		}
-		b.WriteString("\n")
+		if e.Hint != "" {
+			b.WriteString("; ")
+			b.WriteString(e.Hint)
+		}
+		return b.String()
+	}
+	b.WriteString("these files:")
+	for _, f := range e.Files {
+		b.WriteString("\n  ")
+		b.WriteString(f)
 	}
 	if e.URL != "" {
-		fmt.Fprintf(&b, " (from %s)", e.URL)
+		fmt.Fprintf(&b, "\nGet them from %s.", e.URL)
 	}
 	if e.Hint != "" {
-		b.WriteString("; ")
-		b.WriteString(e.Hint)
+		b.WriteString("\n")
+		b.WriteString(strings.ToUpper(e.Hint[:1]))
+		b.WriteString(e.Hint[1:])
+		b.WriteString(".")
 	}
 	return b.String()
 }

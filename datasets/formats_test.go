@@ -2,8 +2,10 @@ package datasets
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/png"
@@ -390,7 +392,7 @@ func TestCHAOS(t *testing.T) {
 		t.Errorf("mask of slice 2 has %v liver pixels, want 12", liver)
 	}
 	os.Remove(filepath.Join(dir, "Train_Sets", "CT", "2", "Ground", "liver_GT_002.png"))
-	if _, err := CHAOSWith(CHAOSOptions{Dir: dir, Size: 8}); err == nil || !strings.Contains(err.Error(), "3 DICOM slices in DICOM_anon but 2 masks") {
+	if _, err := CHAOSWith(CHAOSOptions{Dir: dir, Size: 8}); err == nil || !strings.Contains(err.Error(), "3 DICOM slices in "+filepath.Join(dir, "Train_Sets", "CT", "2", "DICOM_anon")+" but 2 masks") {
 		t.Errorf("count mismatch: %v", err)
 	}
 	os.WriteFile(filepath.Join(dir, "Train_Sets", "CT", "2", "Ground", "liver_GT_002.png"), []byte("junk"), 0o644)
@@ -451,6 +453,20 @@ func TestDehazePairs(t *testing.T) {
 	d, err = DehazePairs(dense, DehazeOptions{Resize: 4})
 	if err != nil || d.Len() != 1 || d.Target(0)[0] != 1 || d.Image(0)[0] != 0 {
 		t.Fatalf("Dense-Haze: %v %v", d, err)
+	}
+}
+
+func TestDecodePNGRefusesHugeImages(t *testing.T) {
+	b := pngBytes(t, 1, 1, func(x, y int) color.Color { return color.Black })
+	// IHDR: 8-byte signature, chunk length, "IHDR", width and height (big-endian), ..., CRC of
+	// the chunk type and data (bytes 12..28) at 29.
+	binary.BigEndian.PutUint32(b[16:], 100_000)
+	binary.BigEndian.PutUint32(b[20:], 100_000)
+	binary.BigEndian.PutUint32(b[29:], crc32.ChecksumIEEE(b[12:29]))
+	_, err := decodePNG(bytes.NewReader(b), "huge.png", 1)
+	var fe *FormatError
+	if !errors.As(err, &fe) || !strings.Contains(err.Error(), "huge.png: offset 16: PNG header announces 100000×100000 pixels") {
+		t.Errorf("error %v", err)
 	}
 }
 

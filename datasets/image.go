@@ -1,6 +1,8 @@
 package datasets
 
 import (
+	"bytes"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -152,8 +154,21 @@ func readPNG(path string, c int) (picture, error) {
 // maxPixels bounds the size of decoded images (corrupt headers announcing huge images).
 const maxPixels = 1 << 26
 
+// decodePNG decodes a PNG image into a picture with c channels. An image announcing more than
+// maxPixels pixels is refused before anything is allocated for it.
 func decodePNG(r io.Reader, name string, c int) (picture, error) {
-	img, err := png.Decode(r)
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return picture{}, fmt.Errorf("datasets: %s: %v", name, err)
+	}
+	cfg, err := png.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return picture{}, &FormatError{File: name, Offset: -1, Msg: "not a valid PNG image: " + err.Error()}
+	}
+	if int64(cfg.Width)*int64(cfg.Height) > maxPixels {
+		return picture{}, &FormatError{File: name, Offset: 16, Msg: fmt.Sprintf("PNG header announces %d×%d pixels, more than the %d this loader accepts", cfg.Width, cfg.Height, maxPixels)}
+	}
+	img, err := png.Decode(bytes.NewReader(data))
 	if err != nil {
 		return picture{}, &FormatError{File: name, Offset: -1, Msg: "not a valid PNG image: " + err.Error()}
 	}

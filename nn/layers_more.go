@@ -128,9 +128,15 @@ func (l *Upsample2DLayer) Forward(_ *Ctx, x *Node) *Node {
 }
 
 // ConvTranspose2DLayer is a transposed ("up-") convolution, used in U-Nets, autoencoders and GAN
-// generators: it spreads each input pixel over a k×k window of the output, with stride s, so
-// that an n×n input gives a ((n − 1)·s + k − 2p)×((n − 1)·s + k − 2p) output. It is computed as a
-// stride-1 convolution of the input dilated by s (s − 1 zeros between pixels) and padded by
+// generators: it spreads each input pixel over a k×k window of the output, with stride s,
+//
+//	y_{s·i+k−p, s·j+l−p, o} += Σ_c x_{i,j,c} · w_{kl,c,o},   then + b_o
+//
+// so that an n×n input gives a ((n − 1)·s + k − 2p)×((n − 1)·s + k − 2p) output. It is the
+// transpose of [Conv2D]: ConvTranspose2D with a kernel w computes what Conv2D (same k, s, p, with
+// w's channel axes swapped) sends back as ∂L/∂x; PyTorch's ConvTranspose2d spreads the same way.
+// It is computed as a stride-1 convolution, with the kernel flipped
+// (w_{k−1−k', k−1−l'}), of the input dilated by s (s − 1 zeros between pixels) and padded by
 // k − 1 − p; the kernel has shape (k, k, c_in, c_out).
 type ConvTranspose2DLayer struct {
 	Filters, Kernel, Stride, Padding int
@@ -162,7 +168,9 @@ func (l *ConvTranspose2DLayer) Forward(c *Ctx, x *Node) *Node {
 	zero := graph.ScalarZero(x.Graph(), x.DType())
 	xd := graph.Pad(x, zero, compute.PadAxis{}, compute.PadAxis{Start: p, End: p, Interior: s - 1},
 		compute.PadAxis{Start: p, End: p, Interior: s - 1}, compute.PadAxis{})
-	y := conv2D(xd, kernel, 1, [2]int{}, [2]int{})
+	// The convolution reads its window forwards; spreading x_ij over y_{s·i+k−p, s·j+l−p} with
+	// w_kl is that convolution with the kernel read backwards.
+	y := conv2D(xd, graph.Reverse(kernel, 0, 1), 1, [2]int{}, [2]int{})
 	b := c.Weight("bias", Zeros, l.Filters)
 	return graph.Add(y, graph.ExpandLeftToRank(b, 4))
 }

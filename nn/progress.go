@@ -34,7 +34,8 @@ func newProgress(on bool, epochs, steps int) *progress {
 	p.notebook = gonbui.IsNotebook
 	if p.notebook {
 		p.id = gonbui.UniqueId()
-		gonbui.DisplayHTML(fmt.Sprintf(`<div id="%s">training…</div>`, p.id))
+		// The first update creates the output that later updates replace in place.
+		gonbui.UpdateHTML(p.id, `<div style="font-family:monospace;font-size:12px">training…</div>`)
 	} else if fi, err := os.Stdout.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
 		p.tty = true
 	}

@@ -36,6 +36,15 @@ else
   echo "up to date"
 fi
 
+# JupyterLab settings for a classroom: no news pop-up, no update check (both call out to the
+# internet, which lab machines often do not have).
+mkdir -p .venv/share/jupyter/lab/settings
+cat > .venv/share/jupyter/lab/settings/overrides.json <<'JSON'
+{
+  "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}
+}
+JSON
+
 # echarts for inline charts (never from a CDN): node_modules/echarts/dist/echarts.min.js.
 if [ -f package-lock.json ]; then
   step "npm ci (echarts)"

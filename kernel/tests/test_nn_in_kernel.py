@@ -96,9 +96,6 @@ def test_progress_bar_updates_in_place(trained):
     assert "step" not in final_text, f"the finished bar still shows a running step: {final_text}"
 
 
-@pytest.mark.xfail(strict=True, reason="nn/progress.go shows its 'training…' placeholder with DisplayHTML, "
-                   "outside the bar's display id, so it stays above the bar; show it with UpdateHTML(p.id, ...) "
-                   "and remove this mark")
 def test_progress_bar_leaves_no_placeholder(trained):
     outs = notebook_outputs(trained)
     bar = progress_output(outs)
