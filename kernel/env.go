@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -29,6 +30,9 @@ const (
 	// cellLinkFlags shortens every cell's build: no symbol table, no DWARF (stack traces keep
 	// function names and lines).
 	cellLinkFlags = "-ldflags=-s -w"
+
+	// noXLATag builds nn without go-xla (see nn/backend_xla.go).
+	noXLATag = "-tags=noxla"
 )
 
 // findRoot walks up from dir to the go.mod of this module and returns its folder.
@@ -157,33 +161,45 @@ func hasNVIDIAGPU() bool {
 // backendChoice is the GoMLX backend the kernel's cells use, and why.
 type backendChoice struct {
 	Backend   string // GOMLX_BACKEND value: "go", "xla:cpu", "xla:cuda"
-	PluginDir string // PJRT_PLUGIN_LIBRARY_PATH for XLA, "" for the Go backend
+	PluginDir string // folders of the PJRT plugins found (PJRT_PLUGIN_LIBRARY_PATH), "" if none
 	Reason    string
 }
 
-// chooseBackend picks XLA only where a PJRT plugin is present locally (CUDA when there is also
-// an NVIDIA GPU), otherwise the pure-Go backend: never a plugin download. An explicit
-// GOMLX_BACKEND in the environment wins.
+// chooseBackend picks the backend cells use by default. XLA CUDA where its PJRT plugin and an
+// NVIDIA GPU are present; otherwise the pure-Go backend, also when the XLA CPU plugin is
+// installed: on a laptop-size CPU the Go backend builds cells about 4x faster (no cgo linking,
+// the sub-second cells of the README) and trains MLPs faster, while XLA CPU wins on CNNs
+// (bench/xla: LeNet 2x on 2 cores), so notebooks switch with `%env GOMLX_BACKEND=xla:cpu`,
+// which works because the plugin folder is always passed on. Never a plugin download. An
+// explicit GOMLX_BACKEND in the environment wins.
 func chooseBackend(root string) backendChoice {
-	if b := os.Getenv("GOMLX_BACKEND"); b != "" {
-		return backendChoice{Backend: b, PluginDir: os.Getenv("PJRT_PLUGIN_LIBRARY_PATH"),
-			Reason: "GOMLX_BACKEND is set in the environment"}
-	}
 	plugins := findPlugins(pluginDirs(root))
+	var dirs []string
 	byName := map[string]plugin{}
 	for _, p := range plugins {
 		byName[p.Name] = p
+		if d := filepath.Dir(p.Path); !slices.Contains(dirs, d) {
+			dirs = append(dirs, d)
+		}
+	}
+	pluginDir := strings.Join(dirs, string(os.PathListSeparator))
+	if b := os.Getenv("GOMLX_BACKEND"); b != "" {
+		if p := os.Getenv("PJRT_PLUGIN_LIBRARY_PATH"); p != "" {
+			pluginDir = p
+		}
+		return backendChoice{Backend: b, PluginDir: pluginDir, Reason: "GOMLX_BACKEND is set in the environment"}
 	}
 	if p, ok := byName["cuda"]; ok && hasNVIDIAGPU() {
-		return backendChoice{Backend: "xla:cuda", PluginDir: filepath.Dir(p.Path),
+		return backendChoice{Backend: "xla:cuda", PluginDir: pluginDir,
 			Reason: "CUDA PJRT plugin " + p.Path + " and an NVIDIA GPU found"}
 	}
 	if p, ok := byName["cpu"]; ok {
-		return backendChoice{Backend: "xla:cpu", PluginDir: filepath.Dir(p.Path),
-			Reason: "XLA CPU PJRT plugin found at " + p.Path}
+		return backendChoice{Backend: "go", PluginDir: pluginDir,
+			Reason: "pure-Go backend, the faster default on a CPU; XLA CPU plugin found at " + p.Path +
+				": a notebook switches with %env GOMLX_BACKEND=xla:cpu"}
 	}
 	return backendChoice{Backend: "go",
-		Reason: "no PJRT plugin found (looked in " + strings.Join(pluginDirs(root), ", ") + "): pure-Go backend"}
+		Reason: "pure-Go backend: no PJRT plugin found (looked in " + strings.Join(pluginDirs(root), ", ") + "; scripts/xla.sh installs one)"}
 }
 
 // kernelEnv is the environment that the kernel's cells run with: it goes in the kernelspec's
@@ -200,7 +216,8 @@ func kernelEnv(root, goBin string, b backendChoice) (map[string]string, error) {
 	flags := "'" + cellLinkFlags + "'"
 	if !strings.HasPrefix(b.Backend, "xla") {
 		// Without XLA, cells need not link go-xla's cgo code: about 4x faster builds (NOTES.md).
-		flags += " -tags=noxla"
+		// The go shim drops the tag when a notebook switches GOMLX_BACKEND to XLA.
+		flags += " " + noXLATag
 	}
 	env["GOFLAGS"] = flags
 	if b.PluginDir != "" {

@@ -60,9 +60,32 @@ func goShim(args []string) int {
 			return 0
 		}
 	}
-	err := syscall.Exec(realGo, append([]string{realGo}, args...), os.Environ())
+	err := syscall.Exec(realGo, append([]string{realGo}, args...), shimEnv(os.Environ()))
 	fmt.Fprintf(os.Stderr, "go shim: running %s: %v\n", realGo, err)
 	return 2
+}
+
+// shimEnv returns env for the real go: when a notebook switched to XLA
+// (`%env GOMLX_BACKEND=xla:cpu`), the kernelspec's -tags=noxla is dropped from GOFLAGS so that
+// the cell links go-xla.
+func shimEnv(env []string) []string {
+	backend := ""
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "GOMLX_BACKEND="); ok {
+			backend = v
+		}
+	}
+	if !strings.HasPrefix(backend, "xla") {
+		return env
+	}
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "GOFLAGS="); ok {
+			kv = "GOFLAGS=" + strings.Join(strings.Fields(strings.ReplaceAll(v, noXLATag, "")), " ")
+		}
+		out = append(out, kv)
+	}
+	return out
 }
 
 // isPlainGet matches what GoNB runs: `go get` or `go get -t`, with no package arguments.

@@ -112,3 +112,14 @@ func TestGoShimEndToEnd(t *testing.T) {
 		t.Errorf("go get of another module through the shim succeeded without a module: %q", out)
 	}
 }
+
+func TestShimEnvDropsNoXLAForXLA(t *testing.T) {
+	base := []string{"A=1", "GOFLAGS='-ldflags=-s -w' -tags=noxla"}
+	if got := shimEnv(append(base, "GOMLX_BACKEND=go")); got[1] != base[1] {
+		t.Errorf("go backend: GOFLAGS changed to %q", got[1])
+	}
+	got := shimEnv(append(base, "GOMLX_BACKEND=xla:cpu"))
+	if got[1] != "GOFLAGS='-ldflags=-s -w'" || got[0] != "A=1" {
+		t.Errorf("xla backend: env %q", got)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +21,7 @@ type installOptions struct {
 	Prefix    string // <prefix>/share/jupyter, like `jupyter kernelspec install --prefix`
 	Name      string
 	NoWarm    bool
+	Backend   string // forces GOMLX_BACKEND in the kernelspec ("go", "xla:cpu", "xla:cuda")
 }
 
 func parseInstallFlags(args []string) (installOptions, error) {
@@ -31,8 +33,9 @@ func parseInstallFlags(args []string) (installOptions, error) {
 	fs.StringVar(&o.Prefix, "prefix", "", "install into `DIR`/share/jupyter/kernels")
 	fs.StringVar(&o.Name, "name", defaultKernelName, "kernelspec name")
 	fs.BoolVar(&o.NoWarm, "no-warm", false, "skip warming the Go build cache")
+	fs.StringVar(&o.Backend, "backend", "", "default backend of the cells: go, xla:cpu or xla:cuda (default: chosen from the plugins found)")
 	if err := fs.Parse(args); err != nil {
-		return o, fmt.Errorf("%v (flags: --user | --sys-prefix | --prefix DIR, --name NAME, --no-warm)", err)
+		return o, fmt.Errorf("%v (flags: --user | --sys-prefix | --prefix DIR, --name NAME, --backend B, --no-warm)", err)
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
@@ -45,6 +48,9 @@ func parseInstallFlags(args []string) (installOptions, error) {
 	}
 	if n > 1 {
 		return o, errors.New("choose one of --user, --sys-prefix and --prefix DIR")
+	}
+	if b := o.Backend; b != "" && b != "go" && !strings.HasPrefix(b, "xla:") {
+		return o, fmt.Errorf("--backend %q: use go, xla:cpu or xla:cuda", b)
 	}
 	if o.Name == "" || strings.ContainsAny(o.Name, `/\ `) {
 		return o, fmt.Errorf("--name %q: a kernelspec name is letters, digits, '-', '_' or '.'", o.Name)
@@ -284,6 +290,11 @@ func cmdInstall(args []string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if opts.Backend != "" {
+		if err := os.Setenv("GOMLX_BACKEND", opts.Backend); err != nil {
+			return err
+		}
+	}
 	choice := chooseBackend(root)
 	env, err := kernelEnv(root, goBin, choice)
 	if err != nil {
@@ -313,6 +324,14 @@ func cmdInstall(args []string, w io.Writer) error {
 		fmt.Fprintf(w, "Warming the Go build cache for nn, viz and datasets (a minute the first time) ...\n")
 		if err := warmCache(goBin, root, env, w); err != nil {
 			return err
+		}
+		if choice.PluginDir != "" && strings.Contains(env["GOFLAGS"], noXLATag) {
+			// A PJRT plugin is there: notebooks may switch to XLA, whose cells link go-xla.
+			xlaEnv := maps.Clone(env)
+			xlaEnv["GOFLAGS"] = strings.TrimSpace(strings.ReplaceAll(env["GOFLAGS"], noXLATag, ""))
+			if err := warmCache(goBin, root, xlaEnv, w); err != nil {
+				return err
+			}
 		}
 		fmt.Fprintf(w, "  done in %.1fs\n", time.Since(start).Seconds())
 	}

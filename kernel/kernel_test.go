@@ -69,16 +69,17 @@ func TestChooseBackend(t *testing.T) {
 		t.Errorf("no plugin: got %+v, want the go backend", b)
 	}
 
-	// A CPU plugin in the project's folder: XLA CPU, pointing at that folder.
+	// A CPU plugin in the project's folder: the Go backend stays the default on a CPU, and the
+	// plugin folder is passed on so that a notebook can switch to xla:cpu.
 	dir := filepath.Join(root, ".venv", "pjrt")
 	touch(t, filepath.Join(dir, "pjrt_c_api_cpu_plugin.so"), 0o644)
-	if b := chooseBackend(root); b.Backend != "xla:cpu" || b.PluginDir != dir {
-		t.Errorf("cpu plugin: got %+v, want xla:cpu in %s", b, dir)
+	if b := chooseBackend(root); b.Backend != "go" || b.PluginDir != dir || !strings.Contains(b.Reason, "xla:cpu") {
+		t.Errorf("cpu plugin: got %+v, want go with the plugin folder %s", b, dir)
 	}
 
 	// A CUDA plugin without a GPU is not chosen (this machine has no /dev/nvidia0 in CI).
 	touch(t, filepath.Join(dir, "pjrt_c_api_cuda_plugin.so"), 0o644)
-	want := "xla:cpu"
+	want := "go"
 	if hasNVIDIAGPU() {
 		want = "xla:cuda"
 	}
@@ -93,10 +94,10 @@ func TestChooseBackend(t *testing.T) {
 		t.Errorf("findPlugins(versioned only) = %v, want none", ps)
 	}
 
-	// The user's explicit choice wins.
-	t.Setenv("GOMLX_BACKEND", "go")
-	if b := chooseBackend(root); b.Backend != "go" {
-		t.Errorf("GOMLX_BACKEND=go: got %+v", b)
+	// The user's explicit choice wins, and keeps the plugin folder.
+	t.Setenv("GOMLX_BACKEND", "xla:cpu")
+	if b := chooseBackend(root); b.Backend != "xla:cpu" || b.PluginDir != dir {
+		t.Errorf("GOMLX_BACKEND=xla:cpu: got %+v", b)
 	}
 }
 
@@ -141,6 +142,12 @@ func TestParseInstallFlags(t *testing.T) {
 	}
 	if _, err := parseInstallFlags([]string{"--user", "--prefix", "/x"}); err == nil {
 		t.Error("--user with --prefix accepted")
+	}
+	if _, err := parseInstallFlags([]string{"--backend", "tpu"}); err == nil {
+		t.Error("--backend tpu accepted")
+	}
+	if o, err := parseInstallFlags([]string{"--backend", "xla:cpu"}); err != nil || o.Backend != "xla:cpu" {
+		t.Errorf("--backend xla:cpu: %+v %v", o, err)
 	}
 	if _, err := parseInstallFlags([]string{"--name", "a/b"}); err == nil {
 		t.Error("a name with a slash accepted")

@@ -64,5 +64,9 @@ fi
 step "Go modules (go mod download)"
 go mod download
 
+# XLA CPU plugin from PyPI (never fails: without it the course runs on the pure-Go backend).
+step "XLA CPU plugin (scripts/xla.sh)"
+scripts/xla.sh
+
 step "Kernel: GoNB, goimports, gopls, kernelspec, warm build cache"
 go run ./kernel install --sys-prefix
