@@ -212,7 +212,8 @@ func (f *FitConfig) run(h *History) {
 	stepsPerEpoch := (n + batch - 1) / batch
 	rng := rand.New(rand.NewSource(f.seed))
 	order := rangeIdx(0, n)
-	bar := newProgress(f.progress, f.epochs, stepsPerEpoch)
+	bar := newProgress(f.progress, f.epochs, stepsPerEpoch,
+		fmt.Sprintf("Training on %s: %d examples, %d epoch(s) of %d steps (batch %d)", BackendName(), n, f.epochs, stepsPerEpoch, batch))
 	start := time.Now()
 	callbacks := append([]Callback{stopOnNaN{}}, f.callbacks...)
 	emit := func(e Event) {

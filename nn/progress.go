@@ -22,12 +22,14 @@ type progress struct {
 	id                string
 	epochs, steps     int
 	start, last       time.Time
+	header            string   // the first line: which backend trains on what
 	lines             []string // finished epochs
 	current           string
 }
 
-func newProgress(on bool, epochs, steps int) *progress {
-	p := &progress{on: on, epochs: epochs, steps: steps, start: time.Now()}
+// newProgress starts the bar; header is its first line (shown once in a terminal).
+func newProgress(on bool, epochs, steps int, header string) *progress {
+	p := &progress{on: on, epochs: epochs, steps: steps, start: time.Now(), header: header}
 	if !on {
 		return p
 	}
@@ -35,10 +37,14 @@ func newProgress(on bool, epochs, steps int) *progress {
 	if p.notebook {
 		p.id = gonbui.UniqueId()
 		// The first update creates the output that later updates replace in place.
-		gonbui.UpdateHTML(p.id, `<div style="font-family:monospace;font-size:12px">training…</div>`)
-	} else if fi, err := os.Stdout.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+		p.current = "starting…"
+		p.draw(0)
+		return p
+	}
+	if fi, err := os.Stdout.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
 		p.tty = true
 	}
+	fmt.Println(header)
 	return p
 }
 
@@ -124,6 +130,7 @@ func (p *progress) draw(frac float64) {
 	if p.notebook {
 		var b strings.Builder
 		b.WriteString(`<div style="font-family:monospace;font-size:12px">`)
+		b.WriteString(html.EscapeString(p.header) + "<br>")
 		for _, l := range p.lines {
 			b.WriteString(html.EscapeString(l) + "<br>")
 		}
