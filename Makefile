@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 LAB_PORT ?= 8888
 
-.PHONY: lab test setup doctor notebooks kernel-tests go-tests bench-latency clean
+.PHONY: lab test setup doctor notebooks kernel-tests go-tests browser-tests bench-latency bench-xla bench-gpu clean
 
 setup:
 	@scripts/setup.sh
@@ -25,9 +25,18 @@ kernel-tests:
 	@scripts/test.sh kernel
 notebooks:
 	@scripts/test.sh notebooks
+browser-tests:
+	@scripts/test.sh browser
 
 bench-latency: setup
 	@source scripts/env.sh && .venv/bin/python bench/celllatency/celllatency.py
+
+bench-xla: setup
+	@bench/xla/run.sh
+
+# On a machine with an NVIDIA GPU: installs the CUDA plugin, then benchmarks xla:cuda.
+bench-gpu:
+	@bench/xla/gpu.sh
 
 clean:
 	rm -rf build .bin

@@ -33,19 +33,24 @@ const (
 
 func shimDir(root string) string { return filepath.Join(binDir(root), shimDirName) }
 
-// installShim links <root>/.bin/shim/go to the kernel command.
+// installShim links <root>/.bin/shim/go and <root>/.bin/shim/gopls to the kernel command.
 func installShim(root string) error {
 	dir := shimDir(root)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	link := filepath.Join(dir, "go")
-	tmp := link + ".tmp"
-	_ = os.Remove(tmp)
-	if err := os.Symlink(filepath.Join("..", "godl-kernel"), tmp); err != nil {
-		return fmt.Errorf("creating the go shim: %w", err)
+	for _, name := range []string{"go", "gopls"} {
+		link := filepath.Join(dir, name)
+		tmp := link + ".tmp"
+		_ = os.Remove(tmp)
+		if err := os.Symlink(filepath.Join("..", "godl-kernel"), tmp); err != nil {
+			return fmt.Errorf("creating the %s shim: %w", name, err)
+		}
+		if err := os.Rename(tmp, link); err != nil {
+			return err
+		}
 	}
-	return os.Rename(tmp, link)
+	return nil
 }
 
 // goShim runs as `go`: it returns only when it answered the command itself.

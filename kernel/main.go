@@ -43,8 +43,11 @@ Run it from the repository root: go run ./kernel <command>
 `
 
 func main() {
-	if filepath.Base(os.Args[0]) == "go" { // the go shim the kernel puts first on GoNB's PATH
+	switch filepath.Base(os.Args[0]) { // the shims the kernel puts first on GoNB's PATH
+	case "go":
 		os.Exit(goShim(os.Args[1:]))
+	case "gopls":
+		os.Exit(goplsShim(os.Args[1:]))
 	}
 	os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
 }

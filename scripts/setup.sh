@@ -36,6 +36,10 @@ else
   echo "up to date"
 fi
 
+# Headless Chromium and playwright-core for the browser test of the charts (make test).
+step "Chromium for the browser test (viz/browsertest/setup.sh)"
+viz/browsertest/setup.sh || echo "setup: no Chromium: JupyterLab works, only \`make test\`'s browser part cannot run" >&2
+
 # JupyterLab settings for a classroom: no news pop-up, no update check (both call out to the
 # internet, which lab machines often do not have).
 mkdir -p .venv/share/jupyter/lab/settings

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The tests of `make test`: go vet, every Go test, the kernel's behaviour tests (through the
 # installed kernelspec) and every notebook in notebooks/ executed headless in smoke mode.
-# Usage: scripts/test.sh [go|fuzz|kernel|notebooks]...   (default: all, in that order)
+# Usage: scripts/test.sh [go|fuzz|kernel|notebooks|browser]...   (default: all, in that order)
 # FUZZTIME (default 3s) is how long each fuzz target runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +13,7 @@ case "$GOMLX_BACKEND" in xla*) ;; *) TAGS="-tags=noxla" ;; esac
 
 mkdir -p build
 parts=("$@")
-[ ${#parts[@]} -gt 0 ] || parts=(go fuzz kernel notebooks)
+[ ${#parts[@]} -gt 0 ] || parts=(go fuzz kernel notebooks browser)
 for part in "${parts[@]}"; do
   case "$part" in
     go)
@@ -40,6 +40,10 @@ for part in "${parts[@]}"; do
       echo "==> notebooks (smoke mode, headless)"
       DLNB_SMOKE=1 .venv/bin/python scripts/run_notebooks.py --out build/notebooks notebooks
       ;;
-    *) echo "test.sh: unknown part $part (go, fuzz, kernel, notebooks)" >&2; exit 2 ;;
+    browser)
+      echo "==> charts in headless Chromium: JupyterLab (trusted, untrusted) and the HTML export"
+      viz/browsertest/run.sh
+      ;;
+    *) echo "test.sh: unknown part $part (go, fuzz, kernel, notebooks, browser)" >&2; exit 2 ;;
   esac
 done

@@ -60,7 +60,9 @@ func DecisionBoundaryChart(ds *datasets.Dataset, predict func(points []float32) 
 		classes = max(classes, l+1)
 	}
 	var series []charts.SingleSeries
-	cellPx := float64(min(w, h)-120) / float64(n)
+	// Cells are opaque squares of the lightened class colour (as in the static picture), a pixel
+	// larger than the grid step (grid: 80 px of margins across, 110 px down) so that none shows a gap.
+	cellPx := math.Max(float64(w-80), float64(h-110)) / float64(n)
 	for k := range classes {
 		var cells, points []opts.ScatterData
 		for j := range n {
@@ -76,9 +78,11 @@ func DecisionBoundaryChart(ds *datasets.Dataset, predict func(points []float32) 
 			}
 		}
 		col := paletteColor(k)
+		c := mustHex(col)
+		light := fmt.Sprintf("#%02x%02x%02x", lighten(c.R), lighten(c.G), lighten(c.B))
 		series = append(series,
 			charts.SingleSeries{Name: className(ds, k) + " region", Type: "scatter", Data: cells, Symbol: "rect", SymbolSize: math.Ceil(cellPx) + 1,
-				ItemStyle: &opts.ItemStyle{Color: col, Opacity: opts.Float(0.25)}, Animation: opts.Bool(false)},
+				ItemStyle: &opts.ItemStyle{Color: light, Opacity: opts.Float(1)}, Animation: opts.Bool(false)},
 			charts.SingleSeries{Name: className(ds, k), Type: "scatter", Data: points, SymbolSize: 6,
 				ItemStyle: &opts.ItemStyle{Color: col, BorderColor: "#ffffff", BorderWidth: 0.5}})
 	}

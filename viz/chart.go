@@ -30,6 +30,9 @@ type Chart struct {
 	paint func(dc draw.Canvas) error
 	// live is set for in-place updates during training: the echarts animation is turned off.
 	live bool
+	// fixedWidth keeps the live chart at least Width pixels wide (scrolling sideways in a
+	// narrower output): for drawings whose node sizes do not scale with the chart (graphs).
+	fixedWidth bool
 }
 
 // dpi of the static pictures: fonts given in points are 4/3 as many pixels.
@@ -90,8 +93,13 @@ func (c *Chart) fragment(id string, png []byte) (string, error) {
 		alt = "chart"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, `<div class="godl-chart" style="max-width:%dpx">`, c.Width)
-	fmt.Fprintf(&b, `<div data-godl-chart=%q style="width:100%%">`, id)
+	if c.fixedWidth {
+		fmt.Fprintf(&b, `<div class="godl-chart" style="max-width:%dpx;overflow-x:auto">`, c.Width)
+		fmt.Fprintf(&b, `<div data-godl-chart=%q style="width:100%%;min-width:%dpx">`, id, c.Width)
+	} else {
+		fmt.Fprintf(&b, `<div class="godl-chart" style="max-width:%dpx">`, c.Width)
+		fmt.Fprintf(&b, `<div data-godl-chart=%q style="width:100%%">`, id)
+	}
 	fmt.Fprintf(&b, `<img src="data:image/png;base64,%s" alt=%q width="%d" height="%d" style="max-width:100%%;height:auto;display:block">`,
 		base64.StdEncoding.EncodeToString(png), alt, c.Width, c.Height)
 	b.WriteString(`</div>`)

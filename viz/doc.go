@@ -17,6 +17,14 @@
 //	viz.Func(math.Tanh, -4, 4)           // any y = f(x)
 //	viz.Samples(train, 20)               // images with their class names
 //	viz.Confusion(labels, predictions)   // confusion matrix heatmap
+//	viz.ComputationGraph(L)              // a scratch.Value's graph, data and grad on each node
+//	viz.Trajectories(f, paths)           // optimizer paths over a 2-D loss surface
+//	viz.Segmentation(test, masks, 4)     // image, true mask, predicted mask with its IoU
+//	viz.BeforeAfter(pairs, outputs, 3)   // hazy input, output, ground truth with PSNR
+//	viz.GradientNorms(m.GradientNorms(batch)) // ‖∂L/∂w‖ per layer
+//	viz.LayerMaps(m.Activations(one))    // feature maps through each conv layer
+//	viz.Augmentations(train, aug, 4, 5)  // images next to augmented versions
+//	viz.Summary(model)                   // the model's layers as an HTML table
 //
 // Options come after the data: viz.Curves(h, viz.LogY(), viz.Title("LeNet")).
 // The *Chart constructors (CurvesChart, LinesChart, ...) build a chart without showing it, for

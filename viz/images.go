@@ -81,30 +81,44 @@ func gridChart(title string, tiles []tile, s *settings) (*Chart, error) {
 	for _, t := range tiles {
 		hasLabels = hasLabels || t.label != ""
 	}
+	// Cells take the tallest tile's height-to-width ratio (square for square images).
+	aspect := 0.0
+	for _, t := range tiles {
+		if t.img != nil && t.img.Bounds().Dx() > 0 {
+			aspect = math.Max(aspect, float64(t.img.Bounds().Dy())/float64(t.img.Bounds().Dx()))
+		}
+	}
+	if aspect == 0 {
+		return nil, fmt.Errorf("viz: no image to show")
+	}
 	labelH := 0
 	if hasLabels {
 		labelH = 16
 	}
 	w, h := s.size(min(cols*96, 1000), 0)
 	if h == 0 {
-		cell := w / cols
-		h = 34 + rows*(cell+labelH)
+		cell := float64(w) / float64(cols)
+		h = 34 + rows*(int(math.Round(cell*aspect))+labelH)
 	}
 	c := &Chart{Title: title, Width: w, Height: h}
 	c.paint = func(dc draw.Canvas) error {
 		body := paintTitle(dc, title)
 		bw, bh := body.Max.X-body.Min.X, body.Max.Y-body.Min.Y
 		lh := vg.Length(labelH) * vg.Inch / dpi
-		cell := min(bw/vg.Length(cols), bh/vg.Length(rows)-lh)
+		cell := min(bw/vg.Length(cols), (bh/vg.Length(rows)-lh)/vg.Length(aspect)) // width
+		cellH := cell * vg.Length(aspect)
 		pad := cell * 0.06
 		sty := plot.New().X.Tick.Label
 		sty.Font.Size = vg.Points(8)
 		sty.XAlign, sty.YAlign = draw.XCenter, draw.YTop
 		x0 := body.Min.X + (bw-cell*vg.Length(cols))/2
 		for i, t := range tiles {
+			if t.img == nil { // an empty place in the grid
+				continue
+			}
 			r, col := i/cols, i%cols
-			top := body.Max.Y - vg.Length(r)*(cell+lh)
-			rect := vg.Rectangle{Min: vg.Point{X: x0 + vg.Length(col)*cell + pad, Y: top - cell + pad}, Max: vg.Point{X: x0 + vg.Length(col+1)*cell - pad, Y: top - pad}}
+			top := body.Max.Y - vg.Length(r)*(cellH+lh)
+			rect := vg.Rectangle{Min: vg.Point{X: x0 + vg.Length(col)*cell + pad, Y: top - cellH + pad}, Max: vg.Point{X: x0 + vg.Length(col+1)*cell - pad, Y: top - pad}}
 			dc.DrawImage(fitRect(rect, t.img.Bounds()), upscale(t.img, int(float64(cell)/72*dpi)))
 			if t.wrong {
 				dc.SetColor(wrongColor)
@@ -119,7 +133,7 @@ func gridChart(title string, tiles []tile, s *settings) (*Chart, error) {
 				if t.wrong {
 					sty.Color = wrongColor
 				}
-				dc.FillText(sty, vg.Point{X: (rect.Min.X + rect.Max.X) / 2, Y: top - cell}, t.label)
+				dc.FillText(sty, vg.Point{X: (rect.Min.X + rect.Max.X) / 2, Y: top - cellH}, t.label)
 			}
 		}
 		return nil

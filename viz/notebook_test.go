@@ -41,7 +41,11 @@ func captureNotebook(t *testing.T) func() []*protocol.DisplayData {
 		notebookDec = gob.NewDecoder(f)
 	}
 	gonbui.IsNotebook = true
-	t.Cleanup(func() { gonbui.IsNotebook = false })
+	syncs := 0
+	saved := notebookSync
+	notebookSync = func() { syncs++ } // no GoNB here to acknowledge
+	t.Cleanup(func() { gonbui.IsNotebook, notebookSync = false, saved })
+	notebookSyncs = func() int { return syncs }
 	return func() []*protocol.DisplayData {
 		var msgs []*protocol.DisplayData
 		for {
@@ -59,6 +63,8 @@ func captureNotebook(t *testing.T) func() []*protocol.DisplayData {
 var (
 	notebookOut string
 	notebookDec *gob.Decoder
+	// notebookSyncs returns how many times the current test waited for GoNB to take the outputs.
+	notebookSyncs func() int
 )
 
 func TestNotebookDisplaySendsLibraryOnceAndBundle(t *testing.T) {
@@ -79,6 +85,10 @@ func TestNotebookDisplaySendsLibraryOnceAndBundle(t *testing.T) {
 	msgs := read()
 	if len(msgs) != 3 {
 		t.Fatalf("want 3 outputs (library, chart, chart), got %d", len(msgs))
+	}
+	// Each chart waits until GoNB has its outputs, so none is lost when the cell ends.
+	if n := notebookSyncs(); n != 2 {
+		t.Errorf("%d waits for GoNB after 2 charts, want 2", n)
 	}
 	lib := msgs[0].Data[protocol.MIMETextHTML].(string)
 	if !strings.Contains(lib, "echarts padding") || !strings.Contains(lib, "window.__godlEcharts = ") {

@@ -12,7 +12,8 @@ type settings struct {
 	normalized    bool
 	classes       []string
 	cols          int
-	every         int // live updates: minimum milliseconds between two redraws
+	every         int         // live updates: minimum milliseconds between two redraws
+	xyRange       *[4]float64 // loss surface window: x0, x1, y0, y1
 }
 
 func newSettings(opts []Option) *settings {

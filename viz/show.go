@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/janpfeifer/gonb/gonbui"
@@ -98,11 +99,30 @@ func (c *Chart) display(displayID string) error {
 		},
 		DisplayID: displayID,
 	})
+	notebookSync()
 	if loadErr != nil {
 		return fmt.Errorf("%w (the chart is shown as a static picture only)", loadErr)
 	}
 	return nil
 }
+
+// notebookSync waits (at most syncTimeout) until GoNB has taken every output sent so far.
+// GoNB stops reading a cell's display pipe as soon as the cell's process ends, so an output still
+// in the pipe's buffer at exit is lost: without this, the chart sent right after the 1 MB echarts
+// library was often missing from the first chart cell. Tests replace it.
+var notebookSync = func() {
+	done := make(chan struct{})
+	go func() {
+		gonbui.Sync()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(syncTimeout):
+	}
+}
+
+const syncTimeout = 10 * time.Second
 
 // markerPath is the file that records that the echarts library was sent to this notebook.
 // GoNB runs each cell as a new process inside a folder ($GONB_TMP_DIR) made for the kernel

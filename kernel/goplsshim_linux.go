@@ -1,0 +1,29 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// goplsShim runs as `gopls` (a link in <root>/.bin/shim, first on GoNB's PATH): it asks the
+// kernel to send it SIGTERM when its parent, GoNB, dies, then becomes the real gopls. GoNB
+// stops gopls when it shuts down cleanly, but a kernel that is killed (a forced restart, a
+// crashed server) would otherwise leave one gopls process behind each time.
+func goplsShim(args []string) int {
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "gopls shim: %v\n", err)
+		return 2
+	}
+	// <root>/.bin/godl-kernel -> <root>/.bin/gopls
+	real := filepath.Join(filepath.Dir(self), "gopls")
+	const prSetPdeathsig = 1
+	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, prSetPdeathsig, uintptr(syscall.SIGTERM), 0); errno != 0 {
+		fmt.Fprintf(os.Stderr, "gopls shim: prctl: %v\n", errno)
+	}
+	err = syscall.Exec(real, append([]string{real}, args...), os.Environ())
+	fmt.Fprintf(os.Stderr, "gopls shim: running %s: %v\n", real, err)
+	return 2
+}

@@ -1,0 +1,56 @@
+"""A killed kernel leaves nothing behind: GoNB's gopls goes with it."""
+from __future__ import annotations
+
+import os
+import pathlib
+import time
+
+import jupyter_client
+
+from conftest import KERNEL, execute
+
+
+def children(pid: int) -> dict[int, str]:
+    """The processes whose parent is pid, with their command lines."""
+    out = {}
+    for d in pathlib.Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            stat = (d / "stat").read_text()
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            if ppid == pid:
+                out[int(d.name)] = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError, IndexError):
+            continue
+    return out
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = pathlib.Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_gopls_does_not_outlive_a_killed_kernel():
+    km, kc = jupyter_client.manager.start_new_kernel(kernel_name=KERNEL, startup_timeout=120)
+    try:
+        assert execute(kc, '%%\nfmt.Println("hi")').status == "ok"
+        pid = km.provisioner.process.pid
+        gopls = {}
+        for _ in range(50):  # GoNB starts gopls in the background
+            gopls = {p: c for p, c in children(pid).items() if "gopls" in c}
+            if gopls:
+                break
+            time.sleep(0.1)
+        assert gopls, f"no gopls child of the kernel {pid}: {children(pid)}"
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)  # SIGKILL: GoNB gets no chance to stop gopls itself
+    deadline = time.time() + 10
+    while time.time() < deadline and any(alive(p) for p in gopls):
+        time.sleep(0.1)
+    assert not any(alive(p) for p in gopls), f"gopls outlived the killed kernel: {gopls}"

@@ -1,0 +1,238 @@
+// Browser checks of the inline charts, driven by viz/browsertest/run.sh (which executes the
+// notebook, trusts it and starts JupyterLab). Headless Debian Chromium through playwright-core.
+//
+// Environment: LAB_URL, LAB_TOKEN, OUT (folder for screenshots), NOTEBOOK (the executed .ipynb),
+// EXPORT (its nbconvert HTML), LAB_TRUSTED and LAB_UNTRUSTED (notebook names in JupyterLab's
+// root), CHROMIUM (default /usr/bin/chromium), EXPECT_LIVE and EXPECT_STATIC (numbers of live
+// and picture-only charts the notebook must hold).
+//
+// Prints one PASS/FAIL line per check and "N passed, N failed"; exits 1 when a check failed.
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const env = (name, def) => {
+  const v = process.env[name] ?? def;
+  if (v === undefined) { console.error(`check.mjs: $${name} is not set (run viz/browsertest/run.sh)`); process.exit(2); }
+  return v;
+};
+const LAB_URL = env('LAB_URL'), TOKEN = env('LAB_TOKEN'), OUT = env('OUT');
+const NOTEBOOK = env('NOTEBOOK'), EXPORT = env('EXPORT');
+const TRUSTED = env('LAB_TRUSTED'), UNTRUSTED = env('LAB_UNTRUSTED');
+const CHROMIUM = env('CHROMIUM', '/usr/bin/chromium');
+const EXPECT_LIVE = Number(env('EXPECT_LIVE')), EXPECT_STATIC = Number(env('EXPECT_STATIC'));
+const CHART_TIMEOUT = 45_000;
+
+let passed = 0, failed = 0;
+function check(ok, what, detail = '') {
+  if (ok) { passed++; console.log(`PASS: ${what}${detail ? ' (' + detail + ')' : ''}`); }
+  else { failed++; console.log(`FAIL: ${what}${detail ? ': ' + detail : ''}`); }
+  return ok;
+}
+
+// ---- 1. The saved notebook: one echarts library output, every chart with its static PNG. ----
+function pngSize(buf) {
+  const sig = '89504e470d0a1a0a';
+  if (buf.length < 24 || buf.subarray(0, 8).toString('hex') !== sig || buf.subarray(12, 16).toString() !== 'IHDR') return null;
+  return [buf.readUInt32BE(16), buf.readUInt32BE(20)];
+}
+const nb = JSON.parse(fs.readFileSync(NOTEBOOK, 'utf8'));
+const charts = []; // {id, live, width, height}
+let libraries = 0;
+for (const cell of nb.cells) {
+  for (const out of cell.outputs ?? []) {
+    const data = out.data ?? {};
+    const html = [].concat(data['text/html'] ?? []).join('');
+    if (html.includes('data-godl-echarts="loaded"')) libraries++;
+    const m = html.match(/<div data-godl-chart="([^"]+)"/);
+    if (!m) continue;
+    const img = html.match(/<img src="data:image\/png;base64,([A-Za-z0-9+/=]+)" alt="[^"]*" width="(\d+)" height="(\d+)"/);
+    const pngEntry = [].concat(data['image/png'] ?? []).join('').replace(/\s/g, '');
+    const size = img ? pngSize(Buffer.from(img[1], 'base64')) : null;
+    const chart = { id: m[1], live: html.includes('<script>'), width: img ? +img[2] : 0, height: img ? +img[3] : 0 };
+    check(size && size[0] === chart.width && size[1] === chart.height && pngEntry === img[1],
+      `saved notebook: chart ${chart.id} has its static PNG inline and as image/png`,
+      size ? `${size[0]}x${size[1]} px` : 'no decodable PNG');
+    charts.push(chart);
+  }
+}
+const live = charts.filter(c => c.live), still = charts.filter(c => !c.live);
+check(libraries === 1, 'saved notebook: the echarts library is sent exactly once', `${libraries} times`);
+check(live.length === EXPECT_LIVE && still.length === EXPECT_STATIC,
+  `saved notebook: ${EXPECT_LIVE} live charts and ${EXPECT_STATIC} picture-only charts`, `found ${live.length} and ${still.length}`);
+
+// ---- Browser ----
+const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'godl-chromium-'));
+const context = await chromium.launchPersistentContext(userDataDir, {
+  executablePath: CHROMIUM, headless: true, viewport: { width: 1280, height: 900 },
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const external = []; // requests that left 127.0.0.1 and file://
+// nbconvert's HTML loads require.js and MathJax from a CDN. Offline, answer require.js with a
+// minimal AMD loader (it only has to define `define`, as the real one does, to exercise the
+// charts' AMD handling) that counts define() calls, and MathJax with an empty script.
+const AMD_SHIM = 'window.__amdCalls = 0; window.define = function(){ window.__amdCalls++; }; window.define.amd = {}; window.require = window.requirejs = function(){};';
+await context.route(/^https?:\/\//, route => {
+  const url = route.request().url();
+  if (url.startsWith(LAB_URL)) return route.continue();
+  external.push(url);
+  if (/require(\.min)?\.js/.test(url)) return route.fulfill({ contentType: 'text/javascript', body: AMD_SHIM });
+  if (/mathjax/i.test(url)) return route.fulfill({ contentType: 'text/javascript', body: '' });
+  return route.abort();
+});
+
+function watch(page) {
+  const errors = [];
+  page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', e => errors.push('page error: ' + e.message));
+  return errors;
+}
+
+// drawnCanvas reports whether the chart element holds an echarts canvas (or SVG) of non-zero
+// size with drawn pixels, waiting up to CHART_TIMEOUT.
+async function chartRendered(page, id) {
+  const sel = `[data-godl-chart="${id}"]`;
+  const el = page.locator(sel).first();
+  try {
+    await el.scrollIntoViewIfNeeded({ timeout: CHART_TIMEOUT });
+    await page.waitForFunction(s => {
+      const e = document.querySelector(s);
+      return e && e.getAttribute('data-godl-drawn') && (e.querySelector('canvas') || e.querySelector('svg'));
+    }, sel, { timeout: CHART_TIMEOUT });
+  } catch (e) {
+    return { ok: false, detail: 'no echarts canvas appeared: ' + e.message.split('\n')[0] };
+  }
+  await page.waitForTimeout(400); // first frame
+  const r = await page.evaluate(s => {
+    const e = document.querySelector(s);
+    const c = e.querySelector('canvas');
+    if (!c) return { w: 0, h: 0, inked: -1, img: e.querySelectorAll('img').length };
+    const ctx = c.getContext('2d');
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    let inked = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && (d[i] < 240 || d[i + 1] < 240 || d[i + 2] < 240)) inked++;
+    return { w: c.width, h: c.height, inked, img: e.querySelectorAll('img').length };
+  }, sel);
+  return { ok: r.w > 0 && r.h > 0 && r.inked > 1000 && r.img === 0, detail: `canvas ${r.w}x${r.h}, ${r.inked} drawn pixels, ${r.img} static images left`, el };
+}
+
+async function pictureShown(page, id) {
+  const sel = `[data-godl-chart="${id}"] img`;
+  try {
+    await page.locator(sel).first().scrollIntoViewIfNeeded({ timeout: CHART_TIMEOUT });
+    await page.waitForFunction(s => { const i = document.querySelector(s); return i && i.complete && i.naturalWidth > 0; }, sel, { timeout: CHART_TIMEOUT });
+    return true;
+  } catch { return false; }
+}
+
+async function checkLivePage(page, where, prefix) {
+  for (const [k, c] of live.entries()) {
+    const r = await chartRendered(page, c.id);
+    check(r.ok, `${where}: live chart ${k + 1} (${c.id}) rendered by echarts`, r.detail);
+    if (r.el) await r.el.screenshot({ path: path.join(OUT, `${prefix}-chart-${k + 1}.png`) }).catch(() => {});
+  }
+  for (const [k, c] of still.entries()) {
+    check(await pictureShown(page, c.id), `${where}: picture-only chart ${k + 1} (${c.id}) shows its PNG`);
+    await page.locator(`[data-godl-chart="${c.id}"]`).first().screenshot({ path: path.join(OUT, `${prefix}-picture-${k + 1}.png`) }).catch(() => {});
+  }
+}
+
+// Each notebook opens in its own fresh JupyterLab workspace, so that no tab of the other one is
+// restored next to it.
+const labUrl = name => `${LAB_URL}/lab/workspaces/${encodeURIComponent(name.replace(/\W/g, '-'))}/tree/${encodeURIComponent(name)}?reset&token=${TOKEN}`;
+
+try {
+  // ---- 2. JupyterLab, trusted notebook: every live chart drawn, no console error. ----
+  {
+    const page = await context.newPage();
+    const errors = watch(page);
+    await page.goto(labUrl(TRUSTED), { waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('.jp-Notebook .jp-OutputArea-output', { state: 'attached', timeout: 90_000 });
+    await checkLivePage(page, 'JupyterLab (trusted)', 'lab');
+    check(await page.evaluate(() => typeof window.echarts === 'undefined' && typeof window.__godlEcharts === 'object'),
+      'JupyterLab (trusted): echarts kept private (window.__godlEcharts, no window.echarts)');
+    // The notebook as a student sees it, from the top, once JupyterLab has settled.
+    await page.evaluate(() => { const sc = document.querySelector('.jp-WindowedPanel-outer') || document.querySelector('.jp-NotebookPanel-notebook'); if (sc) sc.scrollTop = 0; });
+    await page.waitForTimeout(1500);
+    await page.screenshot({ path: path.join(OUT, 'lab.png') });
+    check(errors.length === 0, 'JupyterLab (trusted): no console errors', errors.slice(0, 5).join(' | '));
+    await page.close();
+  }
+
+  // ---- 3. JupyterLab, untrusted notebook: scripts do not run, the static pictures show. ----
+  {
+    const page = await context.newPage();
+    const errors = watch(page);
+    await page.goto(labUrl(UNTRUSTED), { waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('.jp-Notebook .jp-OutputArea-output', { state: 'attached', timeout: 90_000 });
+    await page.waitForTimeout(3000); // time for any script that would (wrongly) run
+    // Outputs may be rendered lazily (windowing): scroll through the notebook.
+    const shown = new Set();
+    for (let i = 0; i < 40; i++) {
+      const srcs = await page.evaluate(() => [...document.querySelectorAll('.jp-OutputArea-output img')]
+        .filter(im => im.complete && im.naturalWidth > 0 && im.src.startsWith('data:image/png')).map(im => im.src.slice(-64)));
+      srcs.forEach(s => shown.add(s));
+      const more = await page.evaluate(() => {
+        const sc = document.querySelector('.jp-WindowedPanel-outer') || document.querySelector('.jp-NotebookPanel-notebook');
+        if (!sc) return false;
+        const before = sc.scrollTop; sc.scrollTop += 600; return sc.scrollTop !== before;
+      });
+      if (!more) break;
+      await page.waitForTimeout(300);
+    }
+    const canvases = await page.evaluate(() => document.querySelectorAll('.jp-OutputArea-output canvas').length);
+    const panels = await page.evaluate(() => document.querySelectorAll('.jp-NotebookPanel').length);
+    check(panels === 1, 'JupyterLab (untrusted): only the untrusted notebook is open', `${panels} notebook panels`);
+    check(shown.size >= charts.length && canvases === 0, 'JupyterLab (untrusted): every chart shows its static PNG, no script ran',
+      `${shown.size} pictures for ${charts.length} charts, ${canvases} canvases`);
+    check(await page.evaluate(() => typeof window.__godlEcharts === 'undefined'), 'JupyterLab (untrusted): the echarts library did not run');
+    await page.evaluate(() => { const sc = document.querySelector('.jp-WindowedPanel-outer') || document.querySelector('.jp-NotebookPanel-notebook'); if (sc) sc.scrollTop = 0; });
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: path.join(OUT, 'lab-untrusted.png') });
+    check(errors.length === 0, 'JupyterLab (untrusted): no console errors', errors.slice(0, 5).join(' | '));
+    await page.close();
+  }
+
+  // ---- 4. nbconvert HTML export (AMD `define` present, as in classic Notebook). ----
+  {
+    const page = await context.newPage();
+    const errors = watch(page);
+    await page.goto('file://' + path.resolve(EXPORT), { waitUntil: 'load' });
+    check(await page.evaluate(() => typeof window.define === 'function' && !!window.define.amd), 'nbconvert HTML: AMD define is present');
+    await checkLivePage(page, 'nbconvert HTML', 'export');
+    check(await page.evaluate(() => window.__amdCalls === 0 && typeof window.echarts === 'undefined'),
+      'nbconvert HTML: echarts registered no AMD module and no global', await page.evaluate(() => `define() called ${window.__amdCalls} times`));
+    await page.screenshot({ path: path.join(OUT, 'export.png'), fullPage: true });
+    check(errors.length === 0, 'nbconvert HTML: no console errors', errors.slice(0, 5).join(' | '));
+    await page.close();
+  }
+
+  // ---- 5. The export with JavaScript off (GitHub, e-mail, PDF viewers): static pictures. ----
+  {
+    const browser = context.browser() ?? null;
+    const noJS = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    const ctx = await noJS.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 900 } });
+    await ctx.route(/^https?:\/\//, route => { external.push(route.request().url()); return route.abort(); });
+    const page = await ctx.newPage();
+    await page.goto('file://' + path.resolve(EXPORT), { waitUntil: 'load' });
+    let ok = 0;
+    for (const c of charts) if (await pictureShown(page, c.id)) ok++;
+    check(ok === charts.length, 'nbconvert HTML without JavaScript: every chart shows its static PNG', `${ok} of ${charts.length}`);
+    await page.screenshot({ path: path.join(OUT, 'export-nojs.png'), fullPage: true });
+    await noJS.close();
+    void browser;
+  }
+
+  const ours = external.filter(u => !/cdnjs\.cloudflare\.com\/ajax\/libs\/(require\.js|mathjax)\//.test(u));
+  check(ours.length === 0, 'no network request outside 127.0.0.1 but nbconvert\'s own require.js/MathJax', ours.slice(0, 5).join(' '));
+} catch (e) {
+  check(false, 'browser session', e.stack || String(e));
+} finally {
+  await context.close().catch(() => {});
+  fs.rmSync(userDataDir, { recursive: true, force: true });
+}
+
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
