@@ -161,6 +161,23 @@ try {
     await page.close();
   }
 
+  // ---- 2b. Notebook 7 (same server, its own page): every live chart drawn, no console error. ----
+  {
+    const page = await context.newPage();
+    const errors = watch(page);
+    await page.goto(`${LAB_URL}/notebooks/${encodeURIComponent(TRUSTED)}?token=${TOKEN}`, { waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('.jp-Notebook .jp-OutputArea-output', { state: 'attached', timeout: 90_000 });
+    await checkLivePage(page, 'Notebook 7 (trusted)', 'nb7');
+    await page.evaluate(() => { const sc = document.querySelector('.jp-WindowedPanel-outer') || document.querySelector('.jp-NotebookPanel-notebook'); if (sc) sc.scrollTop = 0; });
+    await page.waitForTimeout(1000);
+    await page.screenshot({ path: path.join(OUT, 'notebook7.png') });
+    // Notebook 7's own front end logs errors about the JupyterLab settings this test turns off
+    // (extension manager, news); only the charts' errors count here.
+    const ours = errors.filter(e => /godl|echarts|zrender/i.test(e));
+    check(ours.length === 0, 'Notebook 7 (trusted): no console errors from the charts', ours.slice(0, 5).join(' | '));
+    await page.close();
+  }
+
   // ---- 3. JupyterLab, untrusted notebook: scripts do not run, the static pictures show. ----
   {
     const page = await context.newPage();
