@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"archive/zip"
 	"bufio"
 	"fmt"
 	"io"
@@ -124,7 +125,9 @@ type GTSRBOptions struct {
 const EnvGTSRBDir = "GODL_GTSRB_DIR"
 
 var gtsrbArchives = []RemoteFile{
-	{Name: "GTSRB_Final_Training_Images.zip", URLs: []string{"https://sid.erda.dk/public/archives/daaeac0d7ce1152aea9b61d9f1e19370/GTSRB_Final_Training_Images.zip"}, MD5: "513f3c79a4c5141765e10e952eaa2478"},
+	// No checksum of this archive is published (the MD5 often quoted for GTSRB training data is
+	// that of another archive, GTSRB-Training_fixed.zip): its content is checked instead.
+	{Name: "GTSRB_Final_Training_Images.zip", URLs: []string{"https://sid.erda.dk/public/archives/daaeac0d7ce1152aea9b61d9f1e19370/GTSRB_Final_Training_Images.zip"}, Check: checkGTSRBTrainingZip},
 	{Name: "GTSRB_Final_Test_Images.zip", URLs: []string{"https://sid.erda.dk/public/archives/daaeac0d7ce1152aea9b61d9f1e19370/GTSRB_Final_Test_Images.zip"}, MD5: "c7e4e6327067d32654124b0fe9e82185"},
 	{Name: "GTSRB_Final_Test_GT.zip", URLs: []string{"https://sid.erda.dk/public/archives/daaeac0d7ce1152aea9b61d9f1e19370/GTSRB_Final_Test_GT.zip"}, MD5: "fe31e9c9270bbcd7b84b7f21a9d9d9e5"},
 }
@@ -341,5 +344,36 @@ func loadGTSRBImage(dir, csvPath string, r GTSRBRow, opt GTSRBOptions, out []flo
 		p = p.crop(r.X1, r.Y1, r.X2+1, r.Y2+1)
 	}
 	copy(out, p.resizeBilinear(opt.Size, opt.Size).pix)
+	return nil
+}
+
+// gtsrbTrainingImages is the number of photos in the official training archive.
+const gtsrbTrainingImages = 39209
+
+// checkGTSRBTrainingZip verifies a downloaded GTSRB_Final_Training_Images.zip by its content:
+// one GT-000NN.csv per class (43) and 39,209 PPM photos under GTSRB/Final_Training/Images/.
+func checkGTSRBTrainingZip(path string) error {
+	z, err := zip.OpenReader(path)
+	if err != nil {
+		return &FormatError{File: path, Msg: "not a zip archive: " + err.Error()}
+	}
+	defer z.Close()
+	csvs, ppms := 0, 0
+	for _, f := range z.File {
+		name := filepath.ToSlash(f.Name)
+		if !strings.HasPrefix(name, "GTSRB/Final_Training/Images/") {
+			continue
+		}
+		switch {
+		case strings.HasSuffix(name, ".csv"):
+			csvs++
+		case strings.HasSuffix(name, ".ppm"):
+			ppms++
+		}
+	}
+	if csvs != len(GTSRBClasses) || ppms != gtsrbTrainingImages {
+		return &FormatError{File: path, Msg: fmt.Sprintf("the GTSRB training archive should hold %d class CSV files and %d PPM photos under GTSRB/Final_Training/Images/, found %d and %d",
+			len(GTSRBClasses), gtsrbTrainingImages, csvs, ppms)}
+	}
 	return nil
 }
