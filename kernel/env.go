@@ -258,16 +258,21 @@ func lookGo() (string, error) {
 	return "", errors.New("the go command is not on PATH nor in /usr/local/go/bin: install Go 1.26 or newer (https://go.dev/doc/install) and add it to PATH")
 }
 
+// rootAndGo finds the repository root from the working folder and the go command.
+func rootAndGo() (root, goBin string, err error) {
+	if root, err = findRoot("."); err != nil {
+		return "", "", err
+	}
+	goBin, err = lookGo()
+	return root, goBin, err
+}
+
 // cmdEnv prints the cells' environment in shell syntax (`eval "$(go run ./kernel env)"`).
 func cmdEnv(args []string, w io.Writer) error {
 	if len(args) > 0 {
 		return fmt.Errorf("env takes no arguments, got %q", args)
 	}
-	root, err := findRoot(".")
-	if err != nil {
-		return err
-	}
-	goBin, err := lookGo()
+	root, goBin, err := rootAndGo()
 	if err != nil {
 		return err
 	}

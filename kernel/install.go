@@ -282,11 +282,7 @@ func cmdInstall(args []string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	root, err := findRoot(".")
-	if err != nil {
-		return err
-	}
-	goBin, err := lookGo()
+	root, goBin, err := rootAndGo()
 	if err != nil {
 		return err
 	}

@@ -17,8 +17,9 @@ parts=("$@")
 for part in "${parts[@]}"; do
   case "$part" in
     go)
-      echo "==> go vet ./..."
+      echo "==> go vet ./... (with and without XLA)"
       go vet $TAGS ./...
+      [ -z "$TAGS" ] || go vet ./...
       echo "==> go test ./..."
       go test $TAGS -count=1 -timeout 30m ./...
       ;;
