@@ -279,8 +279,45 @@ func hashKey(key []string) string {
 func (f *FitConfig) Memo(name string) (*History, error) {
 	key := fmt.Sprintf("train %s %d; epochs %d; batch %d; %v; %v; %v; seed %d", f.train.Name, f.train.Len(),
 		f.epochs, f.batch, f.opt, f.loss, f.schedule, f.seed)
+	// The initial weights stand for everything that sets them (initializers, the model's seed),
+	// so that a changed initializer retrains instead of reloading the old model.
+	if f.train != nil && len(f.train.Shape) > 0 {
+		fp, err := f.m.initialWeightsFingerprint(f.train.Shape)
+		if err != nil {
+			return nil, err
+		}
+		key += "; init " + fp
+	}
 	if f.val != nil {
 		key += fmt.Sprintf("; val %s %d", f.val.Name, f.val.Len())
 	}
 	return Memo(name, f.m, f.Done, key)
+}
+
+// initialWeightsFingerprint builds the model if needed and hashes the values of its weights
+// (call it before training: afterwards the weights are no longer the initial ones).
+func (m *Model) initialWeightsFingerprint(exampleShape []int) (string, error) {
+	if err := m.Build(exampleShape...); err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	err := catch(func() {
+		for v := range m.Store().IterVariables() {
+			if !isModelVariable(v.Path()) {
+				continue
+			}
+			t, err := v.Value()
+			if err != nil {
+				panic(err)
+			}
+			fmt.Fprintf(h, "%s %v;", v.Path(), t.Shape())
+			if err := t.ConstBytes(func(b []byte) { h.Write(b) }); err != nil {
+				panic(err)
+			}
+		}
+	})
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8]), nil
 }

@@ -73,3 +73,33 @@ func TestMemo(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, h.Epochs, 2)
 }
+
+// A changed initializer changes the initial weights: FitConfig.Memo retrains instead of
+// reloading the model trained from the old ones.
+func TestFitMemoRetrainsWhenTheInitializerChanges(t *testing.T) {
+	train := datasets.Spiral(30, 3, 0.1, 2)
+	fit := func(init Initializer) []float32 {
+		m := Sequential(Dense(8).WithInit(init), ReLU(), Dense(3))
+		_, err := m.Fit(train).Epochs(1).Progress(false).Memo("memo-init")
+		require.NoError(t, err)
+		p, err := m.Predict(train)
+		require.NoError(t, err)
+		return flat(t, p)
+	}
+	xavier := fit(Xavier)
+	again := fit(Xavier) // same settings: the saved model is loaded
+	requireClose(t, xavier, again, 1e-6)
+	he := fit(He) // another initializer: trained again from other weights
+	diff := 0.0
+	for i := range he {
+		diff = max(diff, float64(abs32(he[i]-xavier[i])))
+	}
+	require.Greater(t, diff, 1e-3, "the model trained from Xavier weights was reloaded for He")
+}
+
+func abs32(x float32) float32 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
