@@ -166,7 +166,7 @@ func barsChart(title string, w, h int, names []string, values []float64, yLabel 
 		}
 		if logY {
 			pl.Y.Scale = plot.LogScale{}
-			pl.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+			pl.Y.Tick.Marker = decadeTicks{}
 			// A decade below the smallest bar, so that it shows.
 			pl.Y.Min, pl.Y.Max = math.Pow(10, math.Floor(math.Log10(lo)-0.3)), math.Pow(10, math.Ceil(math.Log10(hi)+1e-9))
 		} else {

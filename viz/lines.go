@@ -163,7 +163,7 @@ func paintPanels(dc draw.Canvas, title string, panels []panel) error {
 		pl.Add(plotter.NewGrid())
 		if p.logY {
 			pl.Y.Scale = plot.LogScale{}
-			pl.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+			pl.Y.Tick.Marker = decadeTicks{}
 		}
 		empty := true
 		for _, s := range p.series {

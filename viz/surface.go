@@ -236,6 +236,21 @@ func TrajectoriesChart(f func(x, y float64) float64, paths []Series, options ...
 	if !finite(x0) || !finite(x1) || !finite(y0) || !finite(y1) || !(x0 < x1) || !(y0 < y1) {
 		return nil, fmt.Errorf("viz: the window [%g, %g]×[%g, %g] is empty or not finite; give viz.Range(x0, x1, y0, y1) with x0 < x1 and y0 < y1", x0, x1, y0, y1)
 	}
+	// A path that leaves the window (a diverging optimizer) is drawn up to there, and says so,
+	// instead of stretching the picture.
+	for i := range p.series {
+		sr := &p.series[i]
+		if len(sr.X) != len(sr.Y) {
+			continue
+		}
+		for k := range sr.X {
+			if !(sr.X[k] >= x0 && sr.X[k] <= x1 && sr.Y[k] >= y0 && sr.Y[k] <= y1) {
+				sr.X, sr.Y = sr.X[:k], sr.Y[:k]
+				sr.Name += fmt.Sprintf(" (leaves the window at step %d)", k)
+				break
+			}
+		}
+	}
 	surf, err := sampleSurface(f, surfaceGrid, x0, x1, y0, y1)
 	if err != nil {
 		return nil, err

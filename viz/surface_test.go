@@ -111,3 +111,25 @@ func TestTrajectoriesSurfaceAndPaths(t *testing.T) {
 		t.Errorf("NaN surface: %v", err)
 	}
 }
+
+func TestTrajectoriesCutADivergingPathAtTheWindow(t *testing.T) {
+	f := func(x, y float64) float64 { return x*x + y*y }
+	diverging := Series{Name: "SGD lr=1.1", X: []float64{1, -1.1, 1.21, -1.331, 1e6}, Y: []float64{0, 0, 0, 0, 0}}
+	c, err := TrajectoriesChart(f, []Series{diverging}, Range(-2, 2, -2, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt, err := c.Option()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(opt), "SGD lr=1.1 (leaves the window at step 4)") {
+		t.Errorf("the diverging path is not named as leaving the window")
+	}
+	if strings.Contains(string(opt), "1000000") || strings.Contains(string(opt), "1e+06") {
+		t.Errorf("the point outside the window is still drawn")
+	}
+	if diverging.X[4] != 1e6 || diverging.Name != "SGD lr=1.1" {
+		t.Errorf("the caller's series was modified: %+v", diverging)
+	}
+}
