@@ -3,15 +3,8 @@ package nn
 import (
 	"fmt"
 
-	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"
 )
-
-// ConvAlgorithm selects how Conv2D is computed: "auto" (default: im2col on the pure-Go backend,
-// the backend's own convolution elsewhere), "direct" (the backend's convolution) or "im2col"
-// (patches gathered with slices and multiplied with one matrix product). All give the same
-// numbers; they differ in speed.
-var ConvAlgorithm = "auto"
 
 // Conv2DLayer is a 2-D convolution on images of shape (batch, height, width, channels).
 //
@@ -90,57 +83,6 @@ func (l *Conv2DLayer) Forward(c *Ctx, x *Node) *Node {
 	return graph.Add(y, graph.ExpandLeftToRank(b, 4))
 }
 
-// useIm2col tells whether Conv2D should use im2col on the current backend.
-func useIm2col() bool {
-	switch ConvAlgorithm {
-	case "im2col":
-		return true
-	case "direct":
-		return false
-	}
-	return isGoBackend()
-}
-
-// conv2D computes the cross-correlation of x (B, H, W, C) with kernel (k, k, C, O).
-func conv2D(x, kernel *Node, stride int, ph, pw [2]int) *Node {
-	if !useIm2col() {
-		return graph.Convolve(x, kernel).Strides(stride).PaddingPerDim([][2]int{ph, pw}).Done()
-	}
-	return conv2DIm2col(x, kernel, stride, ph, pw)
-}
-
-// conv2DIm2col writes the convolution as one matrix product: the k·k shifted (strided) views
-// of the padded input are concatenated along the channels into patches of k·k·C values, and
-// multiplied by the kernel reshaped to (k·k·C, O).
-func conv2DIm2col(x, kernel *Node, stride int, ph, pw [2]int) *Node {
-	kd := kernel.Shape().Dimensions
-	kh, kw, cin, cout := kd[0], kd[1], kd[2], kd[3]
-	if ph != [2]int{} || pw != [2]int{} {
-		zero := graph.ScalarZero(x.Graph(), x.DType())
-		x = graph.Pad(x, zero, compute.PadAxis{}, compute.PadAxis{Start: ph[0], End: ph[1]},
-			compute.PadAxis{Start: pw[0], End: pw[1]}, compute.PadAxis{})
-	}
-	d := x.Shape().Dimensions
-	batch, h, w := d[0], d[1], d[2]
-	oh := (h-kh)/stride + 1
-	ow := (w-kw)/stride + 1
-	if kh == 1 && kw == 1 && stride == 1 {
-		return graph.Reshape(graph.MatMul(graph.Reshape(x, -1, cin), graph.Reshape(kernel, cin, cout)), batch, oh, ow, cout)
-	}
-	parts := make([]*Node, 0, kh*kw)
-	for i := range kh {
-		for j := range kw {
-			parts = append(parts, graph.Slice(x, graph.AxisRange(),
-				graph.AxisRange(i, i+stride*(oh-1)+1).Stride(stride),
-				graph.AxisRange(j, j+stride*(ow-1)+1).Stride(stride),
-				graph.AxisRange()))
-		}
-	}
-	patches := graph.Concatenate(parts, -1) // (B, oh, ow, kh·kw·C), index (i·kw + j)·C + c
-	y := graph.MatMul(graph.Reshape(patches, -1, kh*kw*cin), graph.Reshape(kernel, kh*kw*cin, cout))
-	return graph.Reshape(y, batch, oh, ow, cout)
-}
-
 // Pool2DLayer is max or average pooling over size×size windows of images (batch, H, W, C).
 type Pool2DLayer struct {
 	Max    bool // max pooling; false for average pooling
@@ -187,26 +129,4 @@ func (l *Pool2DLayer) Forward(_ *Ctx, x *Node) *Node {
 		failf("the %dx%d pooling window is larger than the %dx%d image", k, k, d[1], d[2])
 	}
 	return pool2D(x, k, s, l.Max)
-}
-
-// pool2D pools x (B, H, W, C). Non-overlapping windows (stride = size) are computed as a
-// reshape to (B, H/k, k, W/k, k, C) and a reduction over the two window axes, which is faster
-// on the pure-Go backend than the generic windowed reduction; both give the same numbers.
-func pool2D(x *Node, k, s int, isMax bool) *Node {
-	d := x.Shape().Dimensions
-	if s == k && useIm2col() {
-		oh, ow := d[1]/k, d[2]/k
-		if oh*k != d[1] || ow*k != d[2] {
-			x = graph.Slice(x, graph.AxisRange(), graph.AxisRange(0, oh*k), graph.AxisRange(0, ow*k), graph.AxisRange())
-		}
-		r := graph.Reshape(x, d[0], oh, k, ow, k, d[3])
-		if isMax {
-			return graph.ReduceMax(r, 2, 4)
-		}
-		return graph.ReduceMean(r, 2, 4)
-	}
-	if isMax {
-		return graph.MaxPool(x).Window(k).Strides(s).Done()
-	}
-	return graph.MeanPool(x).Window(k).Strides(s).Done()
 }

@@ -19,9 +19,13 @@ func TestLeNetMNIST(t *testing.T) {
 		t.Skipf("MNIST not available: %v", err)
 	}
 	train, test = train.Take(2000), test.Take(1000)
+	// The lecture's normalization: μ and σ of the training set, applied to both.
+	if _, err := datasets.Normalize(train, test); err != nil {
+		t.Fatal(err)
+	}
 	m := LeNet(10).Seed(1)
 	start := time.Now()
-	hist, err := m.Fit(train).Epochs(15).BatchSize(32).Optimizer(Adam(2e-3)).Seed(1).Progress(false).Done()
+	hist, err := m.Fit(train).Epochs(15).BatchSize(32).Optimizer(Adam(3e-3)).Schedule(Cosine(15*63, 0)).Seed(1).Progress(false).Done()
 	require.NoError(t, err)
 	ev, err := m.Evaluate(test)
 	require.NoError(t, err)
