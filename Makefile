@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 LAB_PORT ?= 8888
 
-.PHONY: lab test setup doctor notebooks kernel-tests go-tests browser-tests bench-latency bench-xla bench-gpu clean
+.PHONY: lab test setup doctor notebooks kernel-tests go-tests browser-tests bench-latency bench-train bench-xla bench-gpu clean
 
 setup:
 	@scripts/setup.sh
@@ -30,6 +30,9 @@ browser-tests:
 
 bench-latency: setup
 	@source scripts/env.sh && .venv/bin/python bench/celllatency/celllatency.py
+
+bench-train: setup
+	@bench/train/run.sh
 
 bench-xla: setup
 	@bench/xla/run.sh
