@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 LAB_PORT ?= 8888
 
-.PHONY: lab test setup doctor notebooks kernel-tests go-tests browser-tests bench-latency bench-train bench-xla bench-gpu clean
+.PHONY: lab test setup doctor notebooks kernel-tests go-tests browser-tests docker-lab submit bench-latency bench-train bench-xla bench-gpu clean
 
 setup:
 	@scripts/setup.sh
@@ -27,6 +27,15 @@ notebooks:
 	@scripts/test.sh notebooks
 browser-tests:
 	@scripts/test.sh browser
+
+# The same JupyterLab in a container (docker-compose.yml, deploy/README.md).
+docker-lab:
+	docker compose up --build
+
+# Hand-in: runs NB top to bottom in a fresh kernel, writes its .html and .pdf next to it.
+submit: setup
+	@test -n "$(NB)" || { echo "usage: make submit NB=notebooks/NAME.ipynb" >&2; exit 2; }
+	@source scripts/env.sh && .venv/bin/python scripts/submit.py "$(NB)"
 
 bench-latency: setup
 	@source scripts/env.sh && .venv/bin/python bench/celllatency/celllatency.py

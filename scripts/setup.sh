@@ -13,10 +13,12 @@ step() { printf '\n==> %s\n' "$*"; }
 command -v go >/dev/null || { echo "setup: Go is not installed: install Go 1.26+ from https://go.dev/doc/install" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "setup: python3 is not installed (apt-get install python3 python3-venv)" >&2; exit 1; }
 
-# System packages: Fashion-MNIST (offline data set) and the venv module, where apt exists.
+# System packages: Fashion-MNIST (offline data set), the venv module, MathJax, where apt exists.
 APT_PKGS=()
 [ -d /usr/share/datasets/fashion-mnist ] || APT_PKGS+=(dataset-fashion-mnist)
 python3 -c 'import venv, ensurepip' 2>/dev/null || APT_PKGS+=(python3-venv)
+# MathJax for formulas in exported PDFs (submissions) without internet.
+[ -f /usr/share/javascript/mathjax/MathJax.js ] || APT_PKGS+=(libjs-mathjax)
 if [ ${#APT_PKGS[@]} -gt 0 ] && command -v apt-get >/dev/null; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo -n"
   step "apt-get install ${APT_PKGS[*]}"

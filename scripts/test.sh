@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The tests of `make test`: go vet, every Go test, the kernel's behaviour tests (through the
 # installed kernelspec) and every notebook in notebooks/ executed headless in smoke mode.
-# Usage: scripts/test.sh [go|fuzz|kernel|notebooks|browser]...   (default: all, in that order)
+# Usage: scripts/test.sh [go|fuzz|kernel|notebooks|browser|docker]...   (default: all, in that order)
 # FUZZTIME (default 3s) is how long each fuzz target runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +13,7 @@ case "$GOMLX_BACKEND" in xla*) ;; *) TAGS="-tags=noxla" ;; esac
 
 mkdir -p build
 parts=("$@")
-[ ${#parts[@]} -gt 0 ] || parts=(go fuzz kernel notebooks browser)
+[ ${#parts[@]} -gt 0 ] || parts=(go fuzz kernel notebooks browser docker)
 for part in "${parts[@]}"; do
   case "$part" in
     go)
@@ -45,6 +45,10 @@ for part in "${parts[@]}"; do
       echo "==> charts in headless Chromium: JupyterLab (trusted, untrusted) and the HTML export"
       viz/browsertest/run.sh
       ;;
-    *) echo "test.sh: unknown part $part (go, fuzz, kernel, notebooks, browser)" >&2; exit 2 ;;
+    docker)
+      echo "==> container and JupyterHub files (deploy/check.sh)"
+      deploy/check.sh
+      ;;
+    *) echo "test.sh: unknown part $part (go, fuzz, kernel, notebooks, browser, docker)" >&2; exit 2 ;;
   esac
 done

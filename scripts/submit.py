@@ -1,0 +1,312 @@
+#!/usr/bin/env python3
+"""Prepares a notebook for handing in: runs it top to bottom in a fresh "Go (Deep Learning)"
+kernel, and exports it with its outputs to HTML and PDF next to it.
+
+    make submit NB=notebooks/projects/gtsrb.ipynb
+    scripts/submit.py [--out DIR] [--timeout SECONDS] [--kernel go-dl] [--no-pdf] [--fresh-models]
+                      NOTEBOOK
+
+What it checks. Every code cell runs, in order, in a new kernel, with the outputs of the saved
+notebook cleared first: a notebook that only worked because cells were run out of order, or
+because a cell that was since deleted had defined something, fails here as it would for the
+teacher. A cell fails on what `make test` counts as a failure (scripts/run_notebooks.py): an
+error output (a compile error, for instance), a Go panic or an exit status on stderr, or a line
+starting with "FAIL:" outside the cells tagged `exercise-check`. The run stops at the first
+failing cell, prints its number, its first line and the error, writes nothing and exits with 1.
+Exercise checks that still print FAIL do not stop the run: they are counted in the summary.
+
+What it writes (into --out, default: the notebook's own folder):
+  NAME.html  the notebook with every output; each chart is the live echarts chart with its
+             static PNG inside the same output (data:image/png), so it also shows where
+             scripts do not run;
+  NAME.pdf   printed by headless Chromium from an HTML export where every output that has a
+             PNG (the charts) is shown as that PNG; formulas are typeset with the MathJax of
+             Debian's libjs-mathjax when installed (offline), else from its CDN.
+Both end with a line saying that the notebook ran top to bottom in a fresh kernel, when, and
+in how long. Files are replaced atomically; a failed run leaves earlier exports untouched.
+
+Models kept across cells with nn.Memo are reused (they retrain when their architecture
+changes); --fresh-models trains every one again in an empty models folder.
+
+Exit status: 0 exported, 1 the notebook does not run top to bottom, 2 a setup problem (no such
+notebook, kernel or Chromium).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import nbformat
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import run_notebooks  # noqa: E402  (the runner of `make test`: the same failure rules)
+
+# Debian's libjs-mathjax (MathJax 2, what nbconvert's template configures), for offline PDFs.
+DEBIAN_MATHJAX = pathlib.Path("/usr/share/javascript/mathjax/MathJax.js")
+MATHJAX_CONFIG = "?config=TeX-AMS_CHTML-full,Safe"
+
+# Outputs carrying a PNG (every chart of the viz package) are printed as that PNG: the live
+# chart needs a script and a browser window, the picture is the same chart, and stays sharp.
+PRINT_PRIORITY = ["image/png", "image/jpeg", "image/svg+xml", "text/html", "text/markdown",
+                  "text/latex", "text/plain"]
+
+# A4 pages; long code lines wrap instead of being cut at the margin; pictures fit the page.
+PRINT_CSS = """<style>
+@page { size: A4; margin: 14mm 12mm; }
+@media print {
+  body { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  pre { white-space: pre-wrap !important; overflow-wrap: anywhere; }
+  .jp-OutputArea-output img { max-width: 100%; height: auto; break-inside: avoid; }
+}
+</style>
+"""
+
+
+class SubmitError(Exception):
+    """A problem that stops the submission, with what to do about it."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
+class _CellFailed(Exception):
+    """Raised from nbclient's cell hook to stop the run at the first failing cell."""
+
+
+def clear_outputs(nb) -> None:
+    """Removes the outputs and execution counts saved with the notebook."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+
+
+def run_fresh(nb, path: pathlib.Path, kernel: str, timeout: int | None) -> tuple[list[str], float]:
+    """Executes nb's cells in order in a new kernel started in path's folder. Returns the failure
+    messages (empty when every cell ran) and the seconds it took; stops at the first failure."""
+    from jupyter_client.kernelspec import NoSuchKernel
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    def check(**_):
+        # The cells after this one have not run (no outputs), the ones before passed.
+        if run_notebooks.cell_failures(nb):
+            raise _CellFailed()
+
+    running = ""
+
+    def started(cell, cell_index, **_):
+        nonlocal running
+        number = sum(c.cell_type == "code" for c in nb.cells[:cell_index + 1])
+        first = next((ln for ln in cell.source.splitlines() if ln.strip() and ln.strip() != "%%"), "")
+        running = f"cell {number} (index {cell_index}, {first[:60]!r})"
+
+    client = NotebookClient(nb, kernel_name=kernel, timeout=timeout, allow_errors=True,
+                            on_cell_start=started, on_cell_executed=check,
+                            resources={"metadata": {"path": str(path.parent.resolve())}})
+    start = time.monotonic()
+    problems: list[str] = []
+    try:
+        client.execute()
+    except _CellFailed:
+        pass
+    except NoSuchKernel:
+        raise SubmitError(f"the Jupyter kernel {kernel!r} is not installed: run `make setup` "
+                          "(or `go run ./kernel install`) in the course repository", 2)
+    except CellTimeoutError:
+        problems.append(f"{running} ran longer than {timeout} s (--timeout): an endless loop, or "
+                        "training too long for a hand-in?")
+    except DeadKernelError as e:
+        problems.append(f"the kernel died in {running}: {e}")
+    except Exception as e:  # noqa: BLE001 - any failure to start or talk to the kernel
+        problems.append(f"{type(e).__name__}: {e}")
+    return problems + run_notebooks.cell_failures(nb), time.monotonic() - start
+
+
+def exercise_summary(nb) -> str:
+    """Counts the exercise checks (cells tagged exercise-check) that print PASS and FAIL."""
+    passed, failed = [], []
+    code_no = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        code_no += 1
+        if "exercise-check" not in run_notebooks.tags(cell):
+            continue
+        passes, fails = run_notebooks.check_lines(cell)
+        (failed if fails or not passes else passed).append(code_no)
+    if not passed and not failed:
+        return ""
+    text = f"exercise checks: {len(passed)} PASS, {len(failed)} not passing"
+    if failed:
+        text += " (cells " + ", ".join(map(str, failed)) + ")"
+    return text
+
+
+def kernel_backend(kernel: str) -> str:
+    """The GOMLX_BACKEND the kernel's cells run with: its kernelspec's env (which Jupyter applies
+    over the environment), else the environment."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    try:
+        env = KernelSpecManager().get_kernel_spec(kernel).env
+    except Exception:  # noqa: BLE001 - only for the closing line
+        env = {}
+    return env.get("GOMLX_BACKEND") or os.environ.get("GOMLX_BACKEND", "")
+
+
+def stamp_cell(seconds: float, kernel: str) -> nbformat.NotebookNode:
+    """The closing line of the exports: how the notebook was run."""
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    backend = kernel_backend(kernel)
+    cell = nbformat.v4.new_markdown_cell(
+        f"---\n*Run top to bottom in a fresh kernel ({kernel}"
+        + (f", GOMLX_BACKEND={backend}" if backend else "")
+        + f") by `scripts/submit.py` on {when}, in {seconds:.0f} s.*")
+    cell.metadata["tags"] = ["submission-stamp"]
+    return cell
+
+
+def write_atomic(path: pathlib.Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def export_html(nb, name: str, print_version: bool = False) -> str:
+    """nbconvert's HTML export (JupyterLab template). print_version shows outputs that carry a
+    PNG as that PNG, loads MathJax from libjs-mathjax when installed, and adds the print CSS."""
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    config = Config()
+    if print_version:
+        config.NbConvertBase.display_data_priority = PRINT_PRIORITY
+        mathjax = pathlib.Path(os.environ.get("GODL_MATHJAX", DEBIAN_MATHJAX))
+        if mathjax.is_file():
+            config.HTMLExporter.mathjax_url = mathjax.resolve().as_uri() + MATHJAX_CONFIG
+    body, _ = HTMLExporter(config=config).from_notebook_node(nb, resources={"metadata": {"name": name}})
+    if print_version:
+        body = body.replace("</head>", PRINT_CSS + "</head>", 1)
+    return body
+
+
+def find_chromium() -> str | None:
+    for c in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
+        if c and shutil.which(c):
+            return shutil.which(c)
+    return None
+
+
+def print_pdf(page_html: str, pdf: pathlib.Path, chromium: str) -> None:
+    """Prints page_html to pdf with headless Chromium (offline: the page and MathJax are files)."""
+    with tempfile.TemporaryDirectory(prefix="godl-submit-") as tmp:
+        page = pathlib.Path(tmp) / "print.html"
+        page.write_text(page_html, encoding="utf-8")
+        out = pathlib.Path(tmp) / "out.pdf"
+        cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+               "--no-first-run", f"--user-data-dir={tmp}/profile",
+               # Scripts (MathJax) run in virtual time, which jumps ahead whenever the page is idle.
+               "--virtual-time-budget=30000", "--run-all-compositor-stages-before-draw",
+               "--no-pdf-header-footer", "--print-to-pdf-no-header", f"--print-to-pdf={out}",
+               page.as_uri()]
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        except subprocess.TimeoutExpired:
+            raise SubmitError(f"{chromium} did not print the PDF within 300 s", 2)
+        data = out.read_bytes() if out.exists() else b""
+        if not data.startswith(b"%PDF"):
+            tail = "\n    ".join(p.stderr.strip().splitlines()[-5:])
+            raise SubmitError(f"{chromium} did not write a PDF (exit status {p.returncode}):\n    {tail}", 2)
+        write_atomic(pdf, data)
+
+
+def submit(args) -> int:
+    path = pathlib.Path(args.notebook)
+    if path.suffix != ".ipynb" or not path.is_file():
+        raise SubmitError(f"{path}: no such notebook (give the path of a .ipynb file)", 2)
+    out_dir = pathlib.Path(args.out) if args.out else path.parent
+    out_dir.mkdir(parents=True, exist_ok=True)
+    chromium = None
+    if not args.no_pdf:
+        chromium = find_chromium()
+        if chromium is None:
+            raise SubmitError("no Chromium found for the PDF: `apt-get install chromium` (or "
+                              "viz/browsertest/setup.sh, or set CHROMIUM=/path/to/chrome), or "
+                              "use --no-pdf for the HTML only", 2)
+
+    nb = nbformat.read(path, as_version=4)
+    clear_outputs(nb)
+    print(f"submit: running {path} top to bottom in a fresh {args.kernel!r} kernel ...", flush=True)
+    saved_models = os.environ.get("GODL_MODELS")
+    with tempfile.TemporaryDirectory(prefix="godl-models-") as models:
+        if args.fresh_models:
+            os.environ["GODL_MODELS"] = models
+        try:
+            problems, seconds = run_fresh(nb, path, args.kernel, args.timeout)
+        finally:
+            if saved_models is None:
+                os.environ.pop("GODL_MODELS", None)
+            else:
+                os.environ["GODL_MODELS"] = saved_models
+    if problems:
+        print(f"submit: FAIL {path} does not run from top to bottom in a fresh kernel "
+              f"({seconds:.0f} s); nothing was exported:", file=sys.stderr)
+        for p in problems:
+            print("  - " + p.replace("\n", "\n    "), file=sys.stderr)
+        print("Fix that cell (run Kernel > Restart Kernel and Run All Cells in JupyterLab to see "
+              "it there), then submit again.", file=sys.stderr)
+        return 1
+
+    exercises = exercise_summary(nb)
+    nb.cells.append(stamp_cell(seconds, args.kernel))
+    name = path.stem
+    html_path = out_dir / f"{name}.html"
+    write_atomic(html_path, export_html(nb, name).encode("utf-8"))
+    written = [html_path]
+    if chromium:
+        pdf_path = out_dir / f"{name}.pdf"
+        print_pdf(export_html(nb, name, print_version=True), pdf_path, chromium)
+        written.append(pdf_path)
+        if not (pathlib.Path(os.environ.get("GODL_MATHJAX", DEBIAN_MATHJAX))).is_file():
+            print("submit: note: no local MathJax (apt-get install libjs-mathjax): formulas in the "
+                  "PDF are typeset only when its CDN can be reached", file=sys.stderr)
+    print(f"submit: ok   {path} ran top to bottom in {seconds:.0f} s"
+          + (f"; {exercises}" if exercises else ""))
+    for w in written:
+        print(f"  wrote {w} ({w.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("notebook", help="the notebook to hand in (.ipynb)")
+    ap.add_argument("--out", help="folder for NAME.html and NAME.pdf (default: the notebook's folder)")
+    ap.add_argument("--kernel", default=os.environ.get("DLNB_KERNEL", "go-dl"),
+                    help="kernel to run it with (default go-dl, the course's)")
+    ap.add_argument("--timeout", type=int, default=int(os.environ.get("DLNB_CELL_TIMEOUT", "3600")),
+                    help="seconds a single cell may run (default 3600, or $DLNB_CELL_TIMEOUT)")
+    ap.add_argument("--no-pdf", action="store_true", help="export the HTML only")
+    ap.add_argument("--fresh-models", action="store_true",
+                    help="retrain every nn.Memo model (an empty models folder for this run)")
+    args = ap.parse_args(argv)
+    try:
+        return submit(args)
+    except SubmitError as e:
+        print(f"submit: {e}", file=sys.stderr)
+        return e.status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
