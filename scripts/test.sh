@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The tests of `make test`: go vet, every Go test, the kernel's behaviour tests (through the
 # installed kernelspec) and every notebook in notebooks/ executed headless in smoke mode.
-# Usage: scripts/test.sh [go|fuzz|kernel|notebooks|browser|docker]...   (default: all, in that order)
+# Usage: scripts/test.sh [go|fuzz|kernel|notebooks|xla|browser|docker]...   (default: all, in that order)
 # FUZZTIME (default 3s) is how long each fuzz target runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +13,7 @@ case "$GOMLX_BACKEND" in xla*) ;; *) TAGS="-tags=noxla" ;; esac
 
 mkdir -p build
 parts=("$@")
-[ ${#parts[@]} -gt 0 ] || parts=(go fuzz kernel notebooks browser docker)
+[ ${#parts[@]} -gt 0 ] || parts=(go fuzz kernel notebooks xla browser docker)
 for part in "${parts[@]}"; do
   case "$part" in
     go)
@@ -39,7 +39,21 @@ for part in "${parts[@]}"; do
       ;;
     notebooks)
       echo "==> notebooks (smoke mode, headless)"
-      DLNB_SMOKE=1 .venv/bin/python scripts/run_notebooks.py --out build/notebooks notebooks
+      # Models kept by nn.Memo start from nothing: every test run trains what it reloads.
+      rm -rf build/models
+      GODL_MODELS="$PWD/build/models" DLNB_SMOKE=1 .venv/bin/python scripts/run_notebooks.py --out build/notebooks notebooks
+      ;;
+    xla)
+      # The CNN practical on XLA CPU, through a kernelspec whose default backend is xla:cpu.
+      if [ -e .venv/pjrt/pjrt_c_api_cpu_plugin.so ]; then
+        echo "==> notebook 05 on XLA CPU (smoke mode)"
+        go run ./kernel install --prefix build/xla-kernel --name go-dl-xla --backend xla:cpu --no-warm > build/xla-kernel.log
+        rm -rf build/models-xla
+        GODL_MODELS="$PWD/build/models-xla" JUPYTER_PATH="$PWD/build/xla-kernel/share/jupyter" DLNB_SMOKE=1 .venv/bin/python scripts/run_notebooks.py \
+          --kernel go-dl-xla --no-solutions --out build/notebooks-xla notebooks/05-*.ipynb
+      else
+        echo "SKIP: XLA CPU notebook run: $(cat .venv/pjrt/cpu.unavailable 2>/dev/null || echo 'no XLA CPU plugin in .venv/pjrt (scripts/xla.sh)')"
+      fi
       ;;
     browser)
       echo "==> charts in headless Chromium: JupyterLab (trusted, untrusted) and the HTML export"
@@ -49,6 +63,6 @@ for part in "${parts[@]}"; do
       echo "==> container and JupyterHub files (deploy/check.sh)"
       deploy/check.sh
       ;;
-    *) echo "test.sh: unknown part $part (go, fuzz, kernel, notebooks, browser, docker)" >&2; exit 2 ;;
+    *) echo "test.sh: unknown part $part (go, fuzz, kernel, notebooks, xla, browser, docker)" >&2; exit 2 ;;
   esac
 done
