@@ -53,13 +53,14 @@ func padHW(x *Node, ph, pw [2]int) *Node {
 }
 
 // conv2DDirect uses the backend's convolution. Even kernel sizes are made odd (see ConvAlgorithm),
-// with explicit padding: GoMLX v0.28's gradient of Convolve w.r.t. the input is wrong for them and
-// panics ("outputDimStart=1 > 0") for padding ≥ k/2.
+// and the padding is always explicit: GoMLX v0.28's gradient of Convolve w.r.t. the input is
+// wrong for even kernels, and panics ("outputDimStart=1 > 0") when the padding exceeds (k−1)/2
+// (even a 1×1 kernel with padding 1).
 func conv2DDirect(x, kernel *Node, stride int, ph, pw [2]int) *Node {
 	kd := kernel.Shape().Dimensions
 	evenH, evenW := kd[0]%2 == 0, kd[1]%2 == 0
 	if !evenH && !evenW {
-		return graph.Convolve(x, kernel).Strides(stride).PaddingPerDim([][2]int{ph, pw}).Done()
+		return graph.Convolve(padHW(x, ph, pw), kernel).Strides(stride).Done()
 	}
 	zero, none := graph.ScalarZero(x.Graph(), x.DType()), compute.PadAxis{}
 	kpad := [2]compute.PadAxis{}
@@ -95,7 +96,13 @@ func conv2DIm2col(x, kernel *Node, stride int, ph, pw [2]int) *Node {
 	oh, ow := (h-kh)/stride+1, (w-kw)/stride+1
 	wm := graph.Reshape(kernel, kh*kw*cin, cout) // W (K, O), row (k·kw + l)·C + c
 	var y *Node
-	if stride == 1 && kw*cin < ow {
+	if kh == 1 && kw == 1 {
+		// A 1×1 kernel needs no patches: every position is one row of x, Y = X·W.
+		if stride > 1 {
+			x = graph.Slice(x, graph.AxisRange(), graph.AxisRange().Stride(stride), graph.AxisRange().Stride(stride), graph.AxisRange())
+		}
+		y = graph.MatMul(graph.Reshape(x, batch*oh*ow, cin), wm)
+	} else if stride == 1 && kw*cin < ow {
 		y = im2colChannelsFirst(x, wm, kh, kw, oh, ow)
 	} else {
 		y = im2colChannelsLast(x, wm, kh, kw, stride, oh, ow)

@@ -9,6 +9,8 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/stretchr/testify/require"
+
+	"github.com/godl-course/godl/datasets"
 )
 
 // convCase is one Conv2D configuration: batch, image size, channels, kernel, stride, padding.
@@ -134,6 +136,10 @@ func TestConv2DGradientsAllFormulations(t *testing.T) {
 		{b: 1, h: 7, w: 6, c: 2, o: 3, k: 4, s: 1, ph: [2]int{2, 2}, pw: [2]int{2, 2}},
 		{b: 1, h: 9, w: 8, c: 2, o: 3, k: 4, s: 2, ph: [2]int{1, 2}, pw: [2]int{1, 2}}, // "same" padding
 		{b: 1, h: 9, w: 8, c: 2, o: 2, k: 4, s: 3},
+		// 1×1 kernels (a per-pixel Dense over the channels, e.g. a segmentation net's last layer).
+		{b: 2, h: 8, w: 8, c: 4, o: 1, k: 1, s: 1},
+		{b: 2, h: 7, w: 6, c: 3, o: 2, k: 1, s: 2},
+		{b: 1, h: 5, w: 5, c: 2, o: 2, k: 1, s: 1, ph: [2]int{1, 1}, pw: [2]int{1, 1}},
 	}
 	rng := rand.New(rand.NewSource(7))
 	for _, cc := range cases {
@@ -197,5 +203,26 @@ func TestConv2DEvenKernelInputGradientNumerical(t *testing.T) {
 				})
 			})
 		}
+	}
+}
+
+// A segmentation-style net ending in a 1×1 convolution trains (it once failed in the
+// backward pass of the patch extraction).
+func TestFitWithOneByOneConvolution(t *testing.T) {
+	n := 16
+	d := &datasets.Dataset{Name: "masks", X: make([]float32, n*8*8), Shape: []int{8, 8, 1},
+		Targets: make([]float32, n*8*8), TargetShape: []int{8, 8, 1}}
+	for i := range d.X {
+		d.X[i] = float32(i%7) / 7
+		if i%3 == 0 {
+			d.Targets[i] = 1
+		}
+	}
+	for _, alg := range convAlgorithms {
+		withConvAlgorithm(alg, func() {
+			m := Sequential(Conv2D(4, 3).SamePadding(), ReLU(), Conv2D(1, 1))
+			_, err := m.Fit(d).Epochs(2).BatchSize(8).Progress(false).Done()
+			require.NoError(t, err, alg)
+		})
 	}
 }
