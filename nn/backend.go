@@ -42,6 +42,9 @@ func BackendErr() (compute.Backend, error) {
 			config = "go"
 		}
 		backendConf = config
+		if config == "go" || strings.HasPrefix(config, "go:") {
+			growHeapHeadroom()
+		}
 		backendVal, backendErr = compute.NewWithConfig(config)
 		if backendErr != nil {
 			backendErr = fmt.Errorf("nn: cannot create the GoMLX backend %q (set GOMLX_BACKEND=go for the pure-Go backend; registered backends: %v): %w",
