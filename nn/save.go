@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
+
+	"github.com/godl-course/godl/datasets"
 )
 
 // metaFile describes a saved model next to its GoMLX checkpoint.
@@ -279,6 +281,10 @@ func hashKey(key []string) string {
 func (f *FitConfig) Memo(name string) (*History, error) {
 	key := fmt.Sprintf("train %s %d; epochs %d; batch %d; %v; %v; %v; seed %d", f.train.Name, f.train.Len(),
 		f.epochs, f.batch, f.opt, f.loss, f.schedule, f.seed)
+	key += "; data " + dataFingerprint(f.train)
+	if f.val != nil {
+		key += "; val data " + dataFingerprint(f.val)
+	}
 	// The initial weights stand for everything that sets them (initializers, the model's seed),
 	// so that a changed initializer retrains instead of reloading the old model.
 	if f.train != nil && len(f.train.Shape) > 0 {
@@ -320,4 +326,25 @@ func (m *Model) initialWeightsFingerprint(exampleShape []int) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)[:8]), nil
+}
+
+// dataFingerprint identifies a data set's content cheaply: its shapes, its normalization and
+// about 4,096 evenly spaced values of X, the labels and the targets (so that normalizing or
+// augmenting the data retrains a memoized model).
+func dataFingerprint(d *datasets.Dataset) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%d %v %v %d %d;", d.Len(), d.Shape, d.TargetShape, len(d.Labels), len(d.Targets))
+	if d.Norm != nil {
+		fmt.Fprintf(h, "norm %v;", *d.Norm)
+	}
+	sample := func(n int, at func(i int) float64) {
+		step := max(1, n/4096)
+		for i := 0; i < n; i += step {
+			fmt.Fprintf(h, "%g,", at(i))
+		}
+	}
+	sample(len(d.X), func(i int) float64 { return float64(d.X[i]) })
+	sample(len(d.Labels), func(i int) float64 { return float64(d.Labels[i]) })
+	sample(len(d.Targets), func(i int) float64 { return float64(d.Targets[i]) })
+	return hex.EncodeToString(h.Sum(nil)[:8])
 }

@@ -103,3 +103,34 @@ func abs32(x float32) float32 {
 	}
 	return x
 }
+
+// Normalizing the training data changes what the model learns from: FitConfig.Memo retrains.
+func TestFitMemoRetrainsWhenTheDataChange(t *testing.T) {
+	fit := func(d *datasets.Dataset) []float32 {
+		m := Sequential(Dense(8), ReLU(), Dense(3))
+		_, err := m.Fit(d).Epochs(1).Progress(false).Memo("memo-data")
+		require.NoError(t, err)
+		p, err := m.Predict(d)
+		require.NoError(t, err)
+		return flat(t, p)
+	}
+	raw := datasets.Spiral(30, 3, 0.1, 2)
+	first := fit(raw)
+	requireClose(t, first, fit(datasets.Spiral(30, 3, 0.1, 2)), 1e-6) // same data: reloaded
+	scaled := datasets.Spiral(30, 3, 0.1, 2)
+	for i := range scaled.X {
+		scaled.X[i] *= 10 // same size and name, other values
+	}
+	m := Sequential(Dense(8), ReLU(), Dense(3))
+	h, err := m.Fit(scaled).Epochs(1).Progress(false).Memo("memo-data")
+	require.NoError(t, err)
+	require.Len(t, h.Epochs, 1)
+	saved, err := readMeta(filepath.Join(ModelsDir(), "memo-data"))
+	require.NoError(t, err)
+	m2 := Sequential(Dense(8), ReLU(), Dense(3))
+	_, err = m2.Fit(raw).Epochs(1).Progress(false).Memo("memo-data")
+	require.NoError(t, err)
+	again, err := readMeta(filepath.Join(ModelsDir(), "memo-data"))
+	require.NoError(t, err)
+	require.NotEqual(t, saved.Key, again.Key, "the scaled data and the raw data share a Memo key")
+}
