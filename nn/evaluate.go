@@ -44,15 +44,7 @@ func (m *Model) Evaluate(d *datasets.Dataset) (ev Evaluation, err error) {
 		return ev, err
 	}
 	err = catch(func() {
-		m.mustBuild(d.Shape)
-		if err := checkTargets(d, m.output); err != nil {
-			panic(passErr{err})
-		}
-		loss := m.loss
-		if loss == nil {
-			loss = defaultLoss(d)
-		}
-		ev = m.mustEvaluate(d, loss, 256)
+		ev = m.mustEvaluate(d, m.mustPrepare(d), 256)
 	})
 	return ev, err
 }
@@ -110,4 +102,17 @@ func (m *Model) mustEvaluate(d *datasets.Dataset, loss Loss, batch int) Evaluati
 		ev.Metrics = map[string]float64{"accuracy": ev.Accuracy}
 	}
 	return ev
+}
+
+// mustPrepare builds the model for d's examples, checks d's targets against its output and
+// returns the loss to measure: the one of the last Fit, or the default for the data.
+func (m *Model) mustPrepare(d *datasets.Dataset) Loss {
+	m.mustBuild(d.Shape)
+	if err := checkTargets(d, m.output); err != nil {
+		panic(passErr{err})
+	}
+	if m.loss != nil {
+		return m.loss
+	}
+	return defaultLoss(d)
 }

@@ -89,14 +89,7 @@ func (m *Model) GradientNorms(d *datasets.Dataset) (norms map[string]float64, er
 		return nil, err
 	}
 	err = catch(func() {
-		m.mustBuild(d.Shape)
-		if err := checkTargets(d, m.output); err != nil {
-			panic(passErr{err})
-		}
-		loss := m.loss
-		if loss == nil {
-			loss = defaultLoss(d)
-		}
+		loss := m.mustPrepare(d)
 		store := m.Store()
 		var paths []string
 		e, err := model.NewExec(Backend(), store, func(scope *model.Scope, x, y *Node) []*Node {
