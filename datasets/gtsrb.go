@@ -7,10 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // GTSRBClasses are the names of the 43 classes of the German Traffic Sign Recognition Benchmark.
@@ -292,27 +290,15 @@ func loadGTSRBFolder(dir, csvPath string, opt GTSRBOptions) (*Dataset, error) {
 	s := opt.Size
 	n := s * s * 3
 	d := &Dataset{Name: "gtsrb", Shape: []int{s, s, 3}, Classes: GTSRBClasses, X: make([]float32, len(rows)*n), Labels: make([]int, len(rows)), Groups: make([]int, len(rows))}
-	errs := make([]error, len(rows))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range runtime.NumCPU() {
-		wg.Go(func() {
-			for i := range next {
-				errs[i] = loadGTSRBImage(dir, csvPath, rows[i], opt, d.X[i*n:(i+1)*n])
-			}
-		})
-	}
 	for i, r := range rows {
 		d.Labels[i] = r.ClassID
 		d.Groups[i] = r.ClassID*100000 + gtsrbTrack(r.Filename)
-		next <- i
 	}
-	close(next)
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
+	err = parallelFor(len(rows), func(i int) error {
+		return loadGTSRBImage(dir, csvPath, rows[i], opt, d.X[i*n:(i+1)*n])
+	})
+	if err != nil {
+		return nil, err
 	}
 	return d, nil
 }
