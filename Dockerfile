@@ -10,11 +10,14 @@
 # GPU image. deploy/tests/test_docker_files.py checks that it stays that way.
 #
 # Build arguments:
-#   GO_IMAGE             the Go image (Debian bookworm, like the course's machines)
+#   GO_IMAGE             the Go image (Debian bookworm, like the course's machines). Its Go only
+#                        starts the course's own release, go.mod's toolchain line, which
+#                        scripts/setup.sh fetches into the module cache, as on a laptop whose Go
+#                        is older: the release is written in go.mod alone.
 #   XLA_CUDA             "" (CPU image) or 13 / 12: the CUDA PJRT plugin for that CUDA major version
 #   JUPYTERHUB_VERSION   jupyterhub-singleuser for Zero to JupyterHub: the hub's own version
 #   GODL_UID, GODL_GID   the user JupyterLab runs as (1000, as Zero to JupyterHub expects)
-ARG GO_IMAGE=golang:1.27.3-bookworm
+ARG GO_IMAGE=golang:1.26-bookworm
 FROM ${GO_IMAGE}
 
 ARG XLA_CUDA=""
@@ -25,8 +28,11 @@ ARG GODL_GID=1000
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 
 # The caches live outside the home folder, which Zero to JupyterHub replaces with each student's
-# persistent volume: the module cache (with MNIST) and the warm build cache stay in the image.
+# persistent volume: the module cache (with MNIST and the course's Go release) and the warm build
+# cache stay in the image. GOTOOLCHAIN=auto (the Go image says local): in the repository the go
+# command switches to go.mod's toolchain by itself, in a terminal as in the kernel.
 ENV GODL_ROOT=/opt/godl \
+    GOTOOLCHAIN=auto \
     GOPATH=/opt/go \
     GOCACHE=/opt/go-build-cache \
     PIP_NO_CACHE_DIR=1 \

@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 )
@@ -34,13 +35,41 @@ type Augmentation struct {
 }
 
 // Preview returns the first n examples of d augmented (with the augmentation's seed), e.g. to
-// look at them with viz. d is not changed.
-func (a *Augmentation) Preview(d *Dataset, n int) *Dataset {
+// look at them with viz. d is not changed; normalized data are augmented as pictures (see
+// [Batcher.Augment]) and stay normalized.
+func (a Augmentation) Preview(d *Dataset, n int) *Dataset {
 	out := d.Take(n)
 	rng := newRand(a.Seed)
 	b := &Batch{X: out.X, Labels: out.Labels, Targets: out.Targets, Size: out.Len(), Shape: out.Shape, TargetShape: out.TargetShape}
-	a.apply(b, d.Norm == nil, rng)
+	a.applyNormalized(b, d.Norm, rng)
 	return out
+}
+
+// check reports an augmentation that cannot apply to d: negative amounts, or geometric changes
+// (shift, rotation, flip) on examples that are not H×W×C images.
+func (a Augmentation) check(d *Dataset) error {
+	if a.Brightness < 0 || a.Contrast < 0 || a.Shift < 0 || a.Rotate < 0 {
+		return fmt.Errorf("datasets: augmentation %+v: the amounts must be ≥ 0", a)
+	}
+	if (a.Shift > 0 || a.Rotate > 0 || a.FlipH) && len(d.Shape) != 3 {
+		return fmt.Errorf("datasets: %s: shifts, rotations and flips need images of shape H×W×C, but the examples have shape %v (reshape them, e.g. to [28 28 1])",
+			d.Name, d.Shape)
+	}
+	return nil
+}
+
+// applyNormalized augments the batch in place; with norm set, the values are pixels normalized
+// by norm: they are turned back into pixels, augmented (and clipped to [0, 1]), and normalized
+// again, so that brightness, contrast and the zeros coming in at the borders mean what they
+// mean for pictures.
+func (a *Augmentation) applyNormalized(b *Batch, norm *Normalization, rng *rand.Rand) {
+	if norm == nil {
+		a.apply(b, true, rng)
+		return
+	}
+	norm.Invert(b.X)
+	a.apply(b, true, rng)
+	norm.Apply(b.X)
 }
 
 // apply augments the batch in place.

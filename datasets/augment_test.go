@@ -80,7 +80,7 @@ func TestAugmentBatchesAligned(t *testing.T) {
 			d.Targets = append(d.Targets, v)
 		}
 	}
-	a := &Augmentation{FlipH: true, Shift: 2, Rotate: 15, Seed: 5}
+	a := Augmentation{FlipH: true, Shift: 2, Rotate: 15, Seed: 5}
 	b := d.Batches(4).Augment(a).Done()
 	changed := false
 	for batch := range b.Epoch(0) {

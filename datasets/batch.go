@@ -3,6 +3,7 @@ package datasets
 import (
 	"fmt"
 	"iter"
+	"slices"
 )
 
 // Batch is one mini-batch of examples, example after example as in [Dataset].
@@ -23,7 +24,7 @@ type Batch struct {
 // Batcher produces the mini-batches of a data set, epoch after epoch, built with
 // [Dataset.Batches] and configured by chained calls ending in Done:
 //
-//	b := train.Batches(64).Shuffle(1).Augment(&datasets.Augmentation{FlipH: true}).Done()
+//	b := train.Batches(64).Shuffle(1).Augment(datasets.Augmentation{FlipH: true}).Done()
 //	for epoch := range 10 {
 //		for batch := range b.Epoch(epoch) { ... }
 //	}
@@ -36,6 +37,7 @@ type Batcher struct {
 	shuffle  bool
 	seed     int64
 	dropLast bool
+	fillLast bool
 	aug      *Augmentation
 	err      error
 }
@@ -55,9 +57,22 @@ func (b *Batcher) Shuffle(seed int64) *Batcher { b.shuffle, b.seed = true, seed;
 // DropLast drops the last batch of an epoch when it has fewer than size examples.
 func (b *Batcher) DropLast() *Batcher { b.dropLast = true; return b }
 
+// FillLast completes the last batch of an epoch, when it has fewer than size examples, with
+// examples from the start of the epoch's order, so that every batch has the same size (nn.Fit
+// uses it: one compiled graph for every step).
+func (b *Batcher) FillLast() *Batcher { b.fillLast = true; return b }
+
 // Augment applies random augmentation to every batch, on the fly (the data set is not changed).
-// The random draws depend on (a.Seed, epoch, batch): runs are reproducible.
-func (b *Batcher) Augment(a *Augmentation) *Batcher { b.aug = a; return b }
+// The random draws depend on (a.Seed, epoch, batch): runs are reproducible. On a normalized data
+// set (Norm set) the images are augmented as pictures: the normalization is undone, the
+// augmentation applied and clipped to [0, 1], and the normalization applied again.
+func (b *Batcher) Augment(a Augmentation) *Batcher {
+	if err := a.check(b.d); err != nil && b.err == nil {
+		b.err = err
+	}
+	b.aug = &a
+	return b
+}
 
 // Done ends the configuration. It panics with a clear message on an invalid configuration (batch
 // size ≤ 0, inconsistent data set); use [Batcher.Err] to get the error instead.
@@ -79,7 +94,7 @@ func (b *Batcher) Err() error {
 // Len is the number of batches per epoch.
 func (b *Batcher) Len() int {
 	n := b.d.Len()
-	if b.dropLast {
+	if b.dropLast && !b.fillLast {
 		return n / b.size
 	}
 	return (n + b.size - 1) / b.size
@@ -113,6 +128,9 @@ func (b *Batcher) Epoch(epoch int) iter.Seq[*Batch] {
 			lo := bi * b.size
 			hi := min(lo+b.size, len(order))
 			idx := order[lo:hi]
+			if b.fillLast && len(idx) < b.size {
+				idx = append(slices.Clone(idx), order[:min(b.size-len(idx), len(order))]...)
+			}
 			batch.Size = len(idx)
 			batch.Index = append(batch.Index[:0], idx...)
 			batch.X = batch.X[:0]
@@ -135,7 +153,7 @@ func (b *Batcher) Epoch(epoch int) iter.Seq[*Batch] {
 			}
 			if b.aug != nil {
 				rng := newRand(b.aug.Seed*1_000_003 + int64(epoch)*65_537 + int64(bi))
-				b.aug.apply(batch, d.Norm == nil, rng)
+				b.aug.applyNormalized(batch, d.Norm, rng)
 			}
 			if !yield(batch) {
 				return

@@ -178,9 +178,9 @@ func pairs(t *testing.T, dir string, order SliceOrder) ([][2]int, error) {
 	var out [][2]int
 	for i := range d.Len() {
 		// Window [−1050, −850]: x = (HU + 1050)/200 = (50 + 10·id)/200.
-		id := int(math.Round((float64(d.Image(i)[5])*200 - 50) / 10))
+		id := int(math.Round((float64(rawImage(d, i)[5])*200 - 50) / 10))
 		var liver float32
-		for _, v := range d.Target(i) {
+		for _, v := range rawTarget(d, i) {
 			liver += v
 		}
 		out = append(out, [2]int{id, int(liver) - 1})
@@ -446,11 +446,11 @@ func TestCHAOSMR(t *testing.T) {
 		for k := range 36 {
 			v := float64((36*s + k) * 37 % 72)
 			want := min(max((v-0.71)/(70.29-0.71), 0), 1)
-			if got := d.Image(s)[k]; math.Abs(float64(got)-want) > 1e-6 {
+			if got := rawImage(d, s)[k]; math.Abs(float64(got)-want) > 1e-6 {
 				t.Fatalf("in phase slice %d pixel %d = %v, want %v", s, k, got, want)
 			}
 			// Out of phase: 1000 + 3v, scaled by its own percentiles → the same values.
-			if got := d.Image(2 + s)[k]; math.Abs(float64(got)-want) > 1e-5 {
+			if got := rawImage(d, 2+s)[k]; math.Abs(float64(got)-want) > 1e-5 {
 				t.Fatalf("out of phase slice %d pixel %d = %v, want %v", s, k, got, want)
 			}
 		}
@@ -458,7 +458,7 @@ func TestCHAOSMR(t *testing.T) {
 	// Masks: in phase slice s ↔ mask s (same name), out of phase slice s ↔ mask s (name order),
 	// T2-SPIR slice s ↔ mask 10+s; classes from the documented grey-level ranges.
 	for i, j := range []int{0, 1, 0, 1, 10, 11, 12} {
-		for k, got := range d.Target(i) {
+		for k, got := range rawTarget(d, i) {
 			if want := mrLevels[(k+j)%len(mrLevels)][1]; got != float32(want) {
 				t.Fatalf("example %d pixel %d (grey %d) = class %v, want %d", i, k, mrLevels[(k+j)%len(mrLevels)][0], got, want)
 			}
@@ -475,15 +475,15 @@ func TestCHAOSMR(t *testing.T) {
 	}
 	for s := range 3 {
 		for k := range 36 {
-			if want := float32(float64((36*s+k)*41%108) / 107); math.Abs(float64(d.Image(s)[k]-want)) > 1e-6 {
-				t.Fatalf("T2 slice %d pixel %d = %v, want %v", s, k, d.Image(s)[k], want)
+			if want := float32(float64((36*s+k)*41%108) / 107); math.Abs(float64(rawImage(d, s)[k]-want)) > 1e-6 {
+				t.Fatalf("T2 slice %d pixel %d = %v, want %v", s, k, rawImage(d, s)[k], want)
 			}
 			want := float32(0)
 			if mrLevels[(k+10+s)%len(mrLevels)][1] == 4 {
 				want = 1
 			}
-			if d.Target(s)[k] != want {
-				t.Fatalf("spleen mask %d pixel %d = %v, want %v", s, k, d.Target(s)[k], want)
+			if rawTarget(d, s)[k] != want {
+				t.Fatalf("spleen mask %d pixel %d = %v, want %v", s, k, rawTarget(d, s)[k], want)
 			}
 		}
 	}

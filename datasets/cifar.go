@@ -57,32 +57,49 @@ func ReadCIFAR10(r io.Reader, name string) (*Dataset, error) {
 	return d, nil
 }
 
+// CIFAR10Options configures [CIFAR10With]. The zero value is the default.
+type CIFAR10Options struct {
+	// Dir is the cifar-10-batches-bin folder; default $GODL_CIFAR10_DIR, else
+	// <CacheDir>/cifar-10/cifar-10-batches-bin (downloaded and extracted there when missing).
+	Dir string
+	// NoDownload reports a missing data set as a *MissingDataError instead of downloading it
+	// (about 170 MB), e.g. to fall back to another data set offline.
+	NoDownload bool
+}
+
 // CIFAR10 loads CIFAR-10 (binary version): 50,000 training and 10,000 test colour images
-// 32×32×3 of 10 classes ([CIFAR10Classes]), pixels in [0,1].
-//
-// The folder cifar-10-batches-bin is taken from $GODL_CIFAR10_DIR, else
-// <CacheDir>/cifar-10/cifar-10-batches-bin, downloaded and extracted there when missing.
-func CIFAR10() (train, test *Dataset, err error) {
-	dir := os.Getenv(EnvCIFAR10Dir)
+// 32×32×3 of 10 classes ([CIFAR10Classes]), pixels in [0,1]. See [CIFAR10With].
+func CIFAR10() (train, test *Dataset, err error) { return CIFAR10With(CIFAR10Options{}) }
+
+// CIFAR10With loads CIFAR-10 from opt.Dir, $GODL_CIFAR10_DIR or the cache folder, downloading
+// it into the cache folder when it is missing (unless NoDownload).
+func CIFAR10With(opt CIFAR10Options) (train, test *Dataset, err error) {
+	dir := opt.Dir
+	if dir == "" && os.Getenv(EnvCIFAR10Dir) != "" {
+		dir = CIFAR10Dir()
+	}
 	if dir == "" {
-		root := filepath.Join(CacheDir(), "cifar-10")
-		dir = filepath.Join(root, "cifar-10-batches-bin")
+		dir = CIFAR10Dir()
+		root := filepath.Dir(dir)
 		if !dirExists(dir) {
+			hint := "or its extracted folder " + dir + " (data_batch_1.bin ... data_batch_5.bin, test_batch.bin)"
+			if opt.NoDownload {
+				return nil, nil, &MissingDataError{Dataset: "CIFAR-10", Files: []string{filepath.Join(root, cifarArchive.Name)}, URL: cifarArchive.URLs[0], Hint: hint}
+			}
 			archive, err := Download(root, cifarArchive)
 			if err != nil {
-				return nil, nil, &MissingDataError{Dataset: "CIFAR-10", Files: []string{filepath.Join(root, cifarArchive.Name)}, URL: cifarArchive.URLs[0], Err: err,
-					Hint: "or its extracted folder " + dir + " (data_batch_1.bin ... data_batch_5.bin, test_batch.bin)"}
+				return nil, nil, &MissingDataError{Dataset: "CIFAR-10", Files: []string{filepath.Join(root, cifarArchive.Name)}, URL: cifarArchive.URLs[0], Err: err, Hint: hint}
 			}
 			if err := extractInto(archive, root, "cifar-10-batches-bin"); err != nil {
 				return nil, nil, err
 			}
 		}
 	}
-	return LoadCIFAR10(dir)
+	return readCIFAR10Dir(dir)
 }
 
-// LoadCIFAR10 reads data_batch_1.bin ... data_batch_5.bin and test_batch.bin from dir.
-func LoadCIFAR10(dir string) (train, test *Dataset, err error) {
+// readCIFAR10Dir reads data_batch_1.bin ... data_batch_5.bin and test_batch.bin from dir.
+func readCIFAR10Dir(dir string) (train, test *Dataset, err error) {
 	read := func(names ...string) (*Dataset, error) {
 		var out *Dataset
 		for _, n := range names {

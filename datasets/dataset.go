@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
+
+	"github.com/godl-course/godl/tensor"
 )
 
 // Dataset is a set of examples held in memory, ready for nn.Fit.
@@ -196,16 +199,85 @@ func newRand(seed int64) *rand.Rand {
 	return rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15))
 }
 
-// Image returns example i as a slice of prod(Shape) values (no copy).
-func (d *Dataset) Image(i int) []float32 {
+// Image returns a copy of example i as a tensor of shape Shape (an image H×W×C), e.g.
+// train.Image(0).At(14, 14, 0) is the centre pixel of the first digit.
+func (d *Dataset) Image(i int) *tensor.Tensor {
 	n := d.ExampleSize()
-	return d.X[i*n : (i+1)*n]
+	return tensor.FromFloat32(d.X[i*n:(i+1)*n], d.Shape...)
 }
 
-// Target returns the target of example i as a slice of prod(TargetShape) values (no copy).
-func (d *Dataset) Target(i int) []float32 {
+// Target returns a copy of the target of example i as a tensor of shape TargetShape (a mask, a
+// clean image); nil when the data set has no Targets.
+func (d *Dataset) Target(i int) *tensor.Tensor {
+	if d.Targets == nil {
+		return nil
+	}
 	m := d.TargetSize()
-	return d.Targets[i*m : (i+1)*m]
+	return tensor.FromFloat32(d.Targets[i*m:(i+1)*m], d.TargetShape...)
+}
+
+// Inputs returns a copy of all examples as one tensor of shape (Len(), Shape...), as float64
+// (8 bytes per value: take a subset first for large sets, e.g. train.Take(500).Inputs()).
+func (d *Dataset) Inputs() *tensor.Tensor {
+	return tensor.FromFloat32(d.X, append([]int{d.Len()}, d.Shape...)...)
+}
+
+// TargetValues returns a copy of all targets as one tensor of shape (Len(), TargetShape...);
+// nil when the data set has no Targets.
+func (d *Dataset) TargetValues() *tensor.Tensor {
+	if d.Targets == nil {
+		return nil
+	}
+	return tensor.FromFloat32(d.Targets, append([]int{d.Len()}, d.TargetShape...)...)
+}
+
+// Pixels returns a copy of the first n examples with the normalization undone (Norm cleared):
+// the pictures as they were before Normalize, for display. Without Norm it is Take(n).
+func (d *Dataset) Pixels(n int) *Dataset {
+	c := d.Take(n)
+	if c.Norm != nil {
+		c.Norm.Invert(c.X)
+		c.Norm = nil
+	}
+	return c
+}
+
+// Concat returns a new data set with the examples of d followed by those of the others, which
+// must have the same example shape and the same kind of labels or targets (and the same
+// normalization). Class names, the name and the normalization are d's.
+func (d *Dataset) Concat(others ...*Dataset) (*Dataset, error) {
+	out := d.Take(d.Len())
+	for _, o := range others {
+		switch {
+		case o == nil:
+			return nil, fmt.Errorf("datasets: Concat: a data set is nil")
+		case !slices.Equal(o.Shape, d.Shape):
+			return nil, fmt.Errorf("datasets: Concat: %s has examples of shape %v but %s of shape %v", o.Name, o.Shape, d.Name, d.Shape)
+		case (o.Labels == nil) != (d.Labels == nil) || (o.Targets == nil) != (d.Targets == nil):
+			return nil, fmt.Errorf("datasets: Concat: %s and %s do not both have labels (or both targets)", d.Name, o.Name)
+		case d.Targets != nil && !slices.Equal(o.TargetShape, d.TargetShape):
+			return nil, fmt.Errorf("datasets: Concat: %s has targets of shape %v but %s of shape %v", o.Name, o.TargetShape, d.Name, d.TargetShape)
+		case (o.Norm == nil) != (d.Norm == nil) || (o.Norm != nil && fmt.Sprint(*o.Norm) != fmt.Sprint(*d.Norm)):
+			return nil, fmt.Errorf("datasets: Concat: %s and %s are not normalized alike; normalize both with the same statistics (datasets.Normalize(train, others...))", d.Name, o.Name)
+		case (o.Groups == nil) != (d.Groups == nil):
+			return nil, fmt.Errorf("datasets: Concat: %s and %s do not both have Groups", d.Name, o.Name)
+		}
+		if err := o.Validate(); err != nil {
+			return nil, err
+		}
+		out.X = append(out.X, o.X...)
+		out.Labels = appendNotNil(out.Labels, o.Labels)
+		out.Targets = appendNotNil(out.Targets, o.Targets)
+		out.Groups = appendNotNil(out.Groups, o.Groups)
+	}
+	return out, nil
+}
+
+func appendNotNil[T any](a, b []T) []T {
+	if a == nil && b == nil {
+		return nil
+	}
+	return append(a, b...)
 }
 
 // String is a one-line summary, e.g. `mnist-train: 60000 examples of [28 28 1], 10 classes`.
@@ -221,4 +293,20 @@ func (d *Dataset) String() string {
 		s += ", normalized"
 	}
 	return s
+}
+
+// FromTensor returns a data set of the examples of x, a tensor (N, example shape...): example i
+// is x.Sub(i). It has no labels or targets: set Labels (and Classes) or Targets for training;
+// for Predict, Classify and Activations it is ready as it is:
+//
+//	out := nb.Must(G.Predict(datasets.FromTensor("noise", z)))
+func FromTensor(name string, x *tensor.Tensor) *Dataset {
+	if x == nil || x.Rank() < 2 {
+		shape := "nil"
+		if x != nil {
+			shape = fmt.Sprint(x.Shape)
+		}
+		panic(fmt.Sprintf("datasets.FromTensor(%q): want a tensor of examples (N, example shape...), got shape %s", name, shape))
+	}
+	return &Dataset{Name: name, Shape: slices.Clone(x.Shape[1:]), X: x.Float32()}
 }

@@ -56,7 +56,7 @@ func TestSplit(t *testing.T) {
 	seen := map[float32]bool{}
 	for _, part := range []*Dataset{a, b} {
 		for i := range part.Len() {
-			x := part.Image(i)
+			x := rawImage(part, i)
 			if x[1] != 10*x[0] || part.Labels[i] != int(x[0])%3 || part.Targets[i] != -x[0] {
 				t.Fatalf("example %v lost its label/target", x)
 			}
@@ -195,4 +195,15 @@ func TestBatches(t *testing.T) {
 	if err := d.Batches(0).Err(); err == nil {
 		t.Error("batch size 0 must be an error")
 	}
+}
+
+// rawImage and rawTarget return example i's stored float32 values (no copy), for exact checks.
+func rawImage(d *Dataset, i int) []float32 {
+	n := d.ExampleSize()
+	return d.X[i*n : (i+1)*n]
+}
+
+func rawTarget(d *Dataset, i int) []float32 {
+	m := d.TargetSize()
+	return d.Targets[i*m : (i+1)*m]
 }

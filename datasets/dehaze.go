@@ -8,23 +8,38 @@ import (
 	"strings"
 )
 
-// DehazeOptions configures [DehazePairs]. The zero value is the default.
+// EnvDehazeDir names the environment variable pointing at the folder of the dehazing pairs.
+const EnvDehazeDir = "GODL_DEHAZE_DIR"
+
+// DehazeOptions configures [DehazeWith]. The zero value is the default.
 type DehazeOptions struct {
+	// Dir is the folder of the pairs; default $GODL_DEHAZE_DIR, else <CacheDir>/dehaze.
+	Dir           string
 	Crop          int   // side of the square crops; default 256 (0 crops and resize are skipped when Resize>0)
 	CropsPerImage int   // random aligned crops per pair; default 4
 	Resize        int   // when > 0, whole images are resized to Resize×Resize instead of cropped
 	Seed          int64 // crop positions
 }
 
-// DehazePairs loads hazy / ground-truth image pairs (NTIRE NH-HAZE, Dense-Haze): PNG files
+// Dehaze loads the dehazing pairs from their default folder with the default options (see
+// [DehazeWith]).
+func Dehaze() (*Dataset, error) { return DehazeWith(DehazeOptions{}) }
+
+// DehazeWith loads hazy / ground-truth image pairs (NTIRE NH-HAZE, Dense-Haze): PNG files
 // named NN_hazy.png and NN_GT.png, matched by their prefix NN, either in one folder (NH-HAZE) or
 // in sub-folders hazy/ and GT/ (Dense-Haze). X holds the hazy crops and Targets the clean crops
 // at the same positions, both Crop×Crop×3 in [0,1]; Groups holds the pair index (keep crops of
 // one pair on one side of a split with [Dataset.SplitByGroup]).
 //
 // A hazy image without its ground truth (or the reverse), or a pair of different sizes, is an
-// error naming the files.
-func DehazePairs(dir string, opt DehazeOptions) (*Dataset, error) {
+// error naming the files; no pair at all is a [*MissingDataError] (see [IsMissing]) saying where
+// to put them. The pairs cannot be downloaded automatically (the challenge pages need a
+// registration).
+func DehazeWith(opt DehazeOptions) (*Dataset, error) {
+	dir := opt.Dir
+	if dir == "" {
+		dir = DehazeDir()
+	}
 	if opt.Crop <= 0 {
 		opt.Crop = 256
 	}

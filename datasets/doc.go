@@ -1,12 +1,16 @@
 // Package datasets loads the data sets of the course into memory, in one line, offline first.
 //
-//	train, test, err := datasets.MNIST()          // 60,000 + 10,000 digits, 28×28×1, pixels in [0,1]
+//	train, test := nb.Must2(datasets.MNIST())     // 60,000 + 10,000 digits, 28×28×1, pixels in [0,1]
 //	train, val := train.Split(0.9, 1)             // shuffled 90% / 10% split
 //	small := train.Take(1000)                     // smoke runs
 //	spiral := datasets.Spiral(300, 3, 0.2, 1)     // toy 2-D data, seeded
+//	img := train.Image(0)                         // a *tensor.Tensor (28, 28, 1): img.At(14, 14, 0)
 //
 // Every loader returns a [*Dataset]: plain Go slices, example after example, images as H×W×C
-// (channels last) float32 values in [0, 1].
+// (channels last) float32 values in [0, 1]. Single examples and whole sets come out as the
+// course's *tensor.Tensor ([Dataset.Image], [Dataset.Target], [Dataset.Inputs],
+// [Dataset.TargetValues]); [Dataset.Concat], [Dataset.Take], [Dataset.Subset], [Dataset.Split]
+// and [Dataset.SplitByGroup] make new sets.
 //
 // Where the data come from:
 //
@@ -28,7 +32,9 @@
 //     Î = (I − μ) / σ; see [Normalize]. The statistics are kept in [Dataset.Norm] so that inference
 //     uses the same values.
 //   - Augmentation: random brightness, contrast, horizontal flip, shift and small rotation,
-//     applied per batch on the fly; see [Augmentation] and [Dataset.Batches].
+//     applied per batch on the fly; see [Augmentation] and [Dataset.Batches]. nn.Fit takes its
+//     batches from [Dataset.Batches] and augments them with FitConfig.Augment, new draws every
+//     epoch; normalized data are augmented as pictures.
 //
 // Parsers never panic on bad input: a truncated or corrupt file gives a [*FormatError] that names
 // the file and the byte offset or line.

@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -86,3 +87,11 @@ func (e *MissingDataError) Error() string {
 }
 
 func (e *MissingDataError) Unwrap() error { return e.Err }
+
+// IsMissing reports whether err says that a data set is not on this machine (a
+// [*MissingDataError]), as opposed to a corrupt file or another failure: a notebook can then fall
+// back to sample data.
+func IsMissing(err error) bool {
+	var m *MissingDataError
+	return errors.As(err, &m)
+}

@@ -11,6 +11,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/godl-course/godl/internal/atomicfile"
 )
 
 // maxExtractBytes bounds the total size of an extracted archive (protection against archive
@@ -27,31 +29,16 @@ func Extract(archive, dest string) error {
 	if dirExists(dest) {
 		return fmt.Errorf("datasets: extracting %s: %s already exists", archive, dest)
 	}
-	parent := filepath.Dir(dest)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dest)+".extract-")
-	if err != nil {
-		return err
-	}
-	lower := strings.ToLower(archive)
-	switch {
-	case strings.HasSuffix(lower, ".zip"):
-		err = extractZip(archive, tmp)
-	case strings.HasSuffix(lower, ".tar.gz"), strings.HasSuffix(lower, ".tgz"), strings.HasSuffix(lower, ".tar"):
-		err = extractTarFile(archive, tmp)
-	default:
-		err = fmt.Errorf("datasets: %s: unknown archive type (want .zip, .tar, .tar.gz or .tgz)", archive)
-	}
-	if err == nil {
-		err = os.Rename(tmp, dest)
-	}
-	if err != nil {
-		os.RemoveAll(tmp)
-		return err
-	}
-	return nil
+	return atomicfile.WriteDir(dest, func(tmp string) error {
+		lower := strings.ToLower(archive)
+		switch {
+		case strings.HasSuffix(lower, ".zip"):
+			return extractZip(archive, tmp)
+		case strings.HasSuffix(lower, ".tar.gz"), strings.HasSuffix(lower, ".tgz"), strings.HasSuffix(lower, ".tar"):
+			return extractTarFile(archive, tmp)
+		}
+		return fmt.Errorf("datasets: %s: unknown archive type (want .zip, .tar, .tar.gz or .tgz)", archive)
+	})
 }
 
 // safeJoin returns dir/name for an archive entry name, or an error when the name would escape

@@ -48,7 +48,7 @@ func TestReadCIFAR10(t *testing.T) {
 		t.Fatalf("%v %v", d, d.Labels)
 	}
 	// Record 1, pixel (row 2, col 5) = p 69: H×W×C layout → index (2*32+5)*3.
-	x := d.Image(1)[(2*32+5)*3:]
+	x := rawImage(d, 1)[(2*32+5)*3:]
 	if x[0] != float32(70)/255 || x[1] != float32(138)/255 || x[2] != float32(255-69)/255 {
 		t.Errorf("pixel = %v", x[:3])
 	}
@@ -64,15 +64,15 @@ func TestReadCIFAR10(t *testing.T) {
 	for i := 1; i <= 5; i++ {
 		os.WriteFile(filepath.Join(dir, fmt.Sprintf("data_batch_%d.bin", i)), cifarBytes(byte(i), 0), 0o644)
 	}
-	_, _, err = LoadCIFAR10(dir)
+	_, _, err = CIFAR10With(CIFAR10Options{Dir: dir})
 	var me *MissingDataError
 	if !errors.As(err, &me) || !strings.Contains(err.Error(), "test_batch.bin") {
 		t.Fatalf("missing test batch: %v", err)
 	}
 	os.WriteFile(filepath.Join(dir, "test_batch.bin"), cifarBytes(7), 0o644)
-	train, test, err := LoadCIFAR10(dir)
+	train, test, err := CIFAR10With(CIFAR10Options{Dir: dir})
 	if err != nil || train.Len() != 10 || test.Len() != 1 || train.Labels[8] != 5 {
-		t.Fatalf("LoadCIFAR10: %v %v %v", train, test, err)
+		t.Fatalf("CIFAR10With: %v %v %v", train, test, err)
 	}
 }
 
@@ -201,7 +201,7 @@ func TestGTSRB(t *testing.T) {
 	}
 	// Cropped to the ROI, every pixel is the ROI colour: R = (class+1)·100/255, G = B = 0.
 	for i := range train.Len() {
-		x := train.Image(i)
+		x := rawImage(train, i)
 		want := float32((train.Labels[i]+1)*100) / 255
 		for p := 0; p < len(x); p += 3 {
 			if math.Abs(float64(x[p]-want)) > 1e-6 || x[p+1] != 0 {
@@ -214,8 +214,8 @@ func TestGTSRB(t *testing.T) {
 	}
 	// Without cropping the black border shows.
 	full, _, err := GTSRBWith(GTSRBOptions{Dir: dir, Size: 12, NoCrop: true})
-	if err != nil || full.Image(0)[0] != 0 {
-		t.Errorf("NoCrop: %v %v", err, full.Image(0)[:3])
+	if err != nil || rawImage(full, 0)[0] != 0 {
+		t.Errorf("NoCrop: %v %v", err, rawImage(full, 0)[:3])
 	}
 	// The split by track keeps each track on one side, balanced per class (1 of 5 tracks).
 	a, b := train.SplitByGroup(0.8, 3)
@@ -379,13 +379,13 @@ func TestCHAOS(t *testing.T) {
 		for x := range 8 {
 			hu := float64(20*x - 10*y - 1200)
 			want := min(max((hu+1400)/400, 0), 1)
-			if got := d.Image(0)[y*8+x]; math.Abs(float64(got)-want) > 1e-6 {
+			if got := rawImage(d, 0)[y*8+x]; math.Abs(float64(got)-want) > 1e-6 {
 				t.Fatalf("windowed (%d,%d) = %v, want %v", x, y, got, want)
 			}
 		}
 	}
 	var liver float32
-	for _, v := range d.Target(2) {
+	for _, v := range rawTarget(d, 2) {
 		liver += v
 	}
 	if liver != 12 { // slice 2: 3 rows × 4 columns
@@ -424,7 +424,7 @@ func TestDehazePairs(t *testing.T) {
 		os.WriteFile(filepath.Join(dir, n+"_GT.png"), pngBytes(t, 20, 16, func(x, y int) color.Color { return color.NRGBA{uint8(x), uint8(y), 0, 255} }), 0o644)
 		os.WriteFile(filepath.Join(dir, n+"_hazy.png"), pngBytes(t, 20, 16, func(x, y int) color.Color { return color.NRGBA{uint8(x), uint8(y), 100, 255} }), 0o644)
 	}
-	d, err := DehazePairs(dir, DehazeOptions{Crop: 8, CropsPerImage: 3, Seed: 1})
+	d, err := DehazeWith(DehazeOptions{Dir: dir, Crop: 8, CropsPerImage: 3, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -432,7 +432,7 @@ func TestDehazePairs(t *testing.T) {
 		t.Fatalf("%v", d)
 	}
 	for i := range d.Len() {
-		x, y := d.Image(i), d.Target(i)
+		x, y := rawImage(d, i), rawTarget(d, i)
 		for p := 0; p < len(x); p += 3 {
 			if x[p] != y[p] || x[p+1] != y[p+1] || x[p+2] != float32(100)/255 || y[p+2] != 0 {
 				t.Fatalf("crop %d is not aligned: hazy %v GT %v", i, x[p:p+3], y[p:p+3])
@@ -446,12 +446,12 @@ func TestDehazePairs(t *testing.T) {
 	os.WriteFile(filepath.Join(dense, "hazy", "01_hazy.png"), pngBytes(t, 8, 8, func(x, y int) color.Color { return color.Black }), 0o644)
 	os.WriteFile(filepath.Join(dense, "GT", "01_GT.png"), pngBytes(t, 8, 8, func(x, y int) color.Color { return color.White }), 0o644)
 	os.WriteFile(filepath.Join(dense, "GT", "02_GT.png"), pngBytes(t, 8, 8, func(x, y int) color.Color { return color.White }), 0o644)
-	if _, err := DehazePairs(dense, DehazeOptions{Crop: 4}); err == nil || !strings.Contains(err.Error(), "02_GT.png (no 02_hazy.png)") {
+	if _, err := DehazeWith(DehazeOptions{Dir: dense, Crop: 4}); err == nil || !strings.Contains(err.Error(), "02_GT.png (no 02_hazy.png)") {
 		t.Errorf("mismatched names: %v", err)
 	}
 	os.Remove(filepath.Join(dense, "GT", "02_GT.png"))
-	d, err = DehazePairs(dense, DehazeOptions{Resize: 4})
-	if err != nil || d.Len() != 1 || d.Target(0)[0] != 1 || d.Image(0)[0] != 0 {
+	d, err = DehazeWith(DehazeOptions{Dir: dense, Resize: 4})
+	if err != nil || d.Len() != 1 || rawTarget(d, 0)[0] != 1 || rawImage(d, 0)[0] != 0 {
 		t.Fatalf("Dense-Haze: %v %v", d, err)
 	}
 }
@@ -478,4 +478,32 @@ func FuzzDecodePNG(f *testing.F) {
 			t.Fatalf("%d values for %d×%d", len(p.pix), p.h, p.w)
 		}
 	})
+}
+
+// The default folders and the "missing" answer that notebooks fall back on.
+func TestMissingDataDefaults(t *testing.T) {
+	empty := t.TempDir()
+	t.Setenv(EnvDehazeDir, empty)
+	_, err := Dehaze()
+	if !IsMissing(err) || !strings.Contains(err.Error(), empty) {
+		t.Errorf("Dehaze with an empty $%s: %v, want a MissingDataError naming the folder", EnvDehazeDir, err)
+	}
+	t.Setenv(EnvCIFAR10Dir, "")
+	t.Setenv("GODL_DATA", empty)
+	_, _, err = CIFAR10With(CIFAR10Options{NoDownload: true})
+	if !IsMissing(err) || !strings.Contains(err.Error(), "cifar-10-binary.tar.gz") {
+		t.Errorf("CIFAR10 without download: %v", err)
+	}
+	if IsMissing(fmt.Errorf("datasets: corrupt")) || IsMissing(nil) {
+		t.Error("IsMissing of another error or of nil")
+	}
+}
+
+func TestGTSRBNoDownload(t *testing.T) {
+	t.Setenv(EnvGTSRBDir, "")
+	t.Setenv("GODL_DATA", t.TempDir())
+	_, _, err := GTSRBWith(GTSRBOptions{NoDownload: true})
+	if !IsMissing(err) || !strings.Contains(err.Error(), "GTSRB_Final_Training_Images.zip") {
+		t.Errorf("GTSRB without download: %v", err)
+	}
 }

@@ -117,6 +117,9 @@ type GTSRBOptions struct {
 	Size int
 	// NoCrop keeps the whole image (with its border) instead of cropping to the ROI.
 	NoCrop bool
+	// NoDownload reports a missing data set as a *MissingDataError instead of downloading the
+	// archives (about 300 MB) into the cache folder.
+	NoDownload bool
 }
 
 // EnvGTSRBDir names the environment variable pointing at the GTSRB folder.
@@ -148,14 +151,16 @@ func GTSRBWith(opt GTSRBOptions) (train, test *Dataset, err error) {
 		opt.Size = 32
 	}
 	dir := opt.Dir
-	if dir == "" {
-		dir = os.Getenv(EnvGTSRBDir)
+	if dir == "" && os.Getenv(EnvGTSRBDir) != "" {
+		dir = GTSRBDir()
 	}
 	if dir == "" {
-		root := filepath.Join(CacheDir(), "gtsrb")
-		dir = filepath.Join(root, "GTSRB")
-		if err := fetchGTSRB(root, dir); err != nil {
-			return nil, nil, err
+		dir = GTSRBDir()
+		root := filepath.Dir(dir)
+		if !opt.NoDownload {
+			if err := fetchGTSRB(root, dir); err != nil {
+				return nil, nil, err
+			}
 		}
 	}
 	trainDir := filepath.Join(dir, "Final_Training", "Images")

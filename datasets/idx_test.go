@@ -113,7 +113,7 @@ func TestIDXImagesLabels(t *testing.T) {
 		t.Fatalf("got %d/%d examples", train.Len(), test.Len())
 	}
 	// Image 1, pixel (row 1, col 2) is byte 6+5 = 11 → 11/255.
-	if got, want := train.Image(1)[5], float32(11)/255; got != want {
+	if got, want := rawImage(train, 1)[5], float32(11)/255; got != want {
 		t.Errorf("pixel = %v, want %v", got, want)
 	}
 	if train.Labels[11] != 1 || len(train.Shape) != 3 || train.Shape[2] != 1 {

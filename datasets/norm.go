@@ -6,6 +6,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+
+	"github.com/godl-course/godl/internal/atomicfile"
 )
 
 // Normalization holds the statistics of the training set used to standardize inputs, as in the
@@ -151,7 +153,10 @@ func (n *Normalization) Save(path string) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, b)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, b, 0o644)
 }
 
 // LoadNormalization reads statistics written by [Normalization.Save].
@@ -173,30 +178,4 @@ func LoadNormalization(path string) (*Normalization, error) {
 		}
 	}
 	return &n, nil
-}
-
-// writeFileAtomic writes data to path through a temporary file in the same folder + rename.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
 }

@@ -104,7 +104,7 @@ func TestWriteSampleGTSRB(t *testing.T) {
 			if l != class {
 				continue
 			}
-			x := d.Image(i)
+			x := rawImage(d, i)
 			for y := range 24 {
 				for xx := range 24 {
 					r := math.Hypot(float64(xx)-11.5, float64(y)-11.5) / 12
@@ -150,7 +150,7 @@ func TestWriteSampleGTSRB(t *testing.T) {
 		means[k] = make([]float64, n)
 	}
 	for i, l := range train.Labels {
-		for p, v := range train.Image(i) {
+		for p, v := range rawImage(train, i) {
 			means[l][p] += float64(v)
 		}
 		counts[l]++
@@ -160,7 +160,7 @@ func TestWriteSampleGTSRB(t *testing.T) {
 		best, bestD := -1, math.Inf(1)
 		for k := range means {
 			d := 0.0
-			for p, v := range test.Image(i) {
+			for p, v := range rawImage(test, i) {
 				// Contrast-normalized distance: the lighting changes from photo to photo.
 				e := float64(v) - means[k][p]/float64(counts[k])
 				d += e * e
@@ -221,7 +221,7 @@ func TestWriteSampleCHAOS(t *testing.T) {
 		for k := range nSlices {
 			hu, mask := pat.slice((float64(k)+0.5)/nSlices, size, rng)
 			i := p*nSlices + k
-			x, m := d.Image(i), d.Target(i)
+			x, m := rawImage(d, i), rawTarget(d, i)
 			on := 0
 			for q := range hu {
 				got := math.Round(float64(x[q])*4000 - 2000)
@@ -287,7 +287,7 @@ func TestWriteSampleDehaze(t *testing.T) {
 	if err := WriteSampleDehaze(dir, pairs, size, size, 9); err != nil {
 		t.Fatal(err)
 	}
-	d, err := DehazePairs(dir, DehazeOptions{Resize: size})
+	d, err := DehazeWith(DehazeOptions{Dir: dir, Resize: size})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +298,7 @@ func TestWriteSampleDehaze(t *testing.T) {
 	for i := range pairs {
 		s := newSampleScene(size, size, rng)
 		hazy := s.hazy()
-		x, y := d.Image(i), d.Target(i)
+		x, y := rawImage(d, i), rawTarget(d, i)
 		var stdX, stdY, meanX, meanY float64
 		for p := range x {
 			// Read back exactly (8 bits per channel).
@@ -328,34 +328,11 @@ func TestWriteSampleDehaze(t *testing.T) {
 		}
 	}
 	// Crops of the pairs stay aligned (same positions in both images).
-	c, err := DehazePairs(dir, DehazeOptions{Crop: 16, CropsPerImage: 2, Seed: 1})
+	c, err := DehazeWith(DehazeOptions{Dir: dir, Crop: 16, CropsPerImage: 2, Seed: 1})
 	if err != nil || c.Len() != 2*pairs {
 		t.Fatalf("crops: %v %v", c, err)
 	}
 	if err := WriteSampleDehaze(filepath.Join(t.TempDir(), "x"), 0, 8, 8, 1); err == nil {
 		t.Error("0 pairs accepted")
-	}
-}
-
-func TestWriteTreeIsAtomic(t *testing.T) {
-	root := t.TempDir()
-	dir := filepath.Join(root, "d")
-	// An empty folder may be filled.
-	os.Mkdir(dir, 0o755)
-	if err := writeTree(dir, func(tmp string) error { return writeFileIn(filepath.Join(tmp, "a", "b.txt"), []byte("x")) }); err != nil {
-		t.Fatal(err)
-	}
-	if b, _ := os.ReadFile(filepath.Join(dir, "a", "b.txt")); string(b) != "x" {
-		t.Fatalf("content %q", b)
-	}
-	// A failure leaves neither the folder nor a temporary one.
-	other := filepath.Join(root, "e")
-	err := writeTree(other, func(tmp string) error {
-		writeFileIn(filepath.Join(tmp, "half.txt"), []byte("x"))
-		return os.ErrInvalid
-	})
-	entries, _ := os.ReadDir(root)
-	if err == nil || len(entries) != 1 {
-		t.Errorf("after a failure: %v, folder holds %v", err, entries)
 	}
 }

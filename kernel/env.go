@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -12,16 +11,14 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/godl-course/godl/viz/assets"
 )
 
 const (
 	// modulePath is this repository's Go module path; findRoot checks it to be sure it found
 	// the right go.mod.
 	modulePath = "github.com/godl-course/godl"
-
-	// goToolchain is the Go release the module needs (go.mod says go 1.27). Older installed Go
-	// releases fetch it from the module proxy once when GOTOOLCHAIN names it.
-	goToolchain = "go1.27.3"
 
 	// kernelName and displayName identify the kernelspec.
 	defaultKernelName = "go-dl"
@@ -42,21 +39,8 @@ func findRoot(dir string) (string, error) {
 		return "", err
 	}
 	for d := dir; ; d = filepath.Dir(d) {
-		gomod := filepath.Join(d, "go.mod")
-		if f, err := os.Open(gomod); err == nil {
-			first := ""
-			sc := bufio.NewScanner(f)
-			for sc.Scan() {
-				line := strings.TrimSpace(sc.Text())
-				if strings.HasPrefix(line, "module ") {
-					first = strings.TrimSpace(strings.TrimPrefix(line, "module "))
-					break
-				}
-			}
-			_ = f.Close()
-			if first == modulePath {
-				return d, nil
-			}
+		if path, err := modulePathOf(filepath.Join(d, "go.mod")); err == nil && path == modulePath {
+			return d, nil
 		}
 		if parent := filepath.Dir(d); parent == d {
 			break
@@ -67,11 +51,6 @@ func findRoot(dir string) (string, error) {
 
 // binDir is where install puts GoNB, goimports, gopls and the kernel command itself.
 func binDir(root string) string { return filepath.Join(root, ".bin") }
-
-// echartsJS is the echarts bundle installed by `npm ci` at the repository root.
-func echartsJS(root string) string {
-	return filepath.Join(root, "node_modules", "echarts", "dist", "echarts.min.js")
-}
 
 // goVersionOf returns the version ("go1.26.8") of the go command at goBin, ignoring GOTOOLCHAIN.
 func goVersionOf(goBin string) (string, error) {
@@ -84,7 +63,7 @@ func goVersionOf(goBin string) (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
-// versionLess compares Go release names such as "go1.26.8" < "go1.27.3".
+// versionLess compares Go release names such as "go1.9.2" < "go1.10" < "go1.10.1".
 func versionLess(a, b string) bool {
 	pa, pb := parseGoVersion(a), parseGoVersion(b)
 	for i := range pa {
@@ -211,7 +190,7 @@ func kernelEnv(root, goBin string, b backendChoice) (map[string]string, error) {
 		"GOMLX_BACKEND":         b.Backend,
 		"GOMLX_NO_AUTO_INSTALL": "1",
 		"GODL_ROOT":             root,
-		"GODL_ECHARTS_JS":       echartsJS(root),
+		"GODL_ECHARTS_JS":       assets.EchartsFile(root),
 	}
 	flags := "'" + cellLinkFlags + "'"
 	if !strings.HasPrefix(b.Backend, "xla") {
@@ -223,14 +202,19 @@ func kernelEnv(root, goBin string, b backendChoice) (map[string]string, error) {
 	if b.PluginDir != "" {
 		env["PJRT_PLUGIN_LIBRARY_PATH"] = b.PluginDir
 	}
+	toolchain, err := goToolchain(root)
+	if err != nil {
+		return nil, err
+	}
 	v, err := goVersionOf(goBin)
 	if err != nil {
 		return nil, err
 	}
-	// Under `go run` with GOTOOLCHAIN, the go found is the fetched toolchain itself (in the module
-	// cache): the Go that Jupyter will find on PATH is then the older installed one.
-	if versionLess(v, goToolchain) || strings.Contains(filepath.ToSlash(goBin), "/golang.org/toolchain@") {
-		env["GOTOOLCHAIN"] = goToolchain
+	// Older installed Go releases fetch go.mod's toolchain from the module proxy once when
+	// GOTOOLCHAIN names it. Under `go run` with GOTOOLCHAIN, the go found is the fetched toolchain
+	// itself (in the module cache): the Go that Jupyter will find on PATH is then the older one.
+	if versionLess(v, toolchain) || strings.Contains(filepath.ToSlash(goBin), "/golang.org/toolchain@") {
+		env["GOTOOLCHAIN"] = toolchain
 	}
 	return env, nil
 }

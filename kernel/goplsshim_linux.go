@@ -11,6 +11,12 @@ import (
 // kernel to send it SIGTERM when its parent, GoNB, dies, then becomes the real gopls. GoNB
 // stops gopls when it shuts down cleanly, but a kernel that is killed (a forced restart, a
 // crashed server) would otherwise leave one gopls process behind each time.
+//
+// GoNB v0.11.5 starts gopls with Setpgid (internal/goexec/goplsclient/exec_unix.go) as a
+// `gopls -listen` daemon without idle timeout, so Jupyter's SIGKILL to the kernel's process group
+// misses it. Canary: test_canary_gonb_gopls_outlives_a_killed_gonb (kernel/tests/test_canary.py);
+// when it fails, delete goplsShim, goplsshim_other.go, the gopls link in installShim and the
+// "gopls" case in main.go.
 func goplsShim(args []string) int {
 	self, err := os.Executable()
 	if err != nil {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"go/parser"
@@ -23,6 +22,12 @@ import (
 // PATH, a link named `go` to this command: invoked under that name it answers a plain `go get`
 // at once when every import of the cell is already provided, and hands everything else (and
 // any other go command) to the real go unchanged.
+//
+// GoNB v0.11.5 runs `go get` before every build (internal/goexec/execcode.go, State.AutoGet;
+// `%noautoget` would turn it off for new imports too). Canary:
+// test_canary_gonb_runs_go_get_before_every_cell (kernel/tests/test_canary.py); when it fails,
+// goShim's answer to a plain `go get` (isPlainGet, importsProvided) can go. The shim stays for
+// shimEnv (dropping -tags=noxla under XLA).
 
 const (
 	// shimDirName is the folder, inside <root>/.bin, that holds the `go` link.
@@ -151,37 +156,4 @@ func providedBy(importPath string, modules []string) bool {
 		}
 	}
 	return false
-}
-
-// requiredModules returns the module path and the required module paths of a go.mod file.
-func requiredModules(gomod string) ([]string, error) {
-	f, err := os.Open(gomod)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var mods []string
-	inBlock := false
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if i := strings.Index(line, "//"); i >= 0 {
-			line = strings.TrimSpace(line[:i])
-		}
-		switch {
-		case strings.HasPrefix(line, "module "):
-			mods = append(mods, strings.Trim(strings.TrimSpace(strings.TrimPrefix(line, "module ")), `"`))
-		case line == "require (":
-			inBlock = true
-		case inBlock && line == ")":
-			inBlock = false
-		case inBlock && line != "":
-			mods = append(mods, strings.Fields(line)[0])
-		case strings.HasPrefix(line, "require "):
-			if fs := strings.Fields(strings.TrimPrefix(line, "require ")); len(fs) > 0 {
-				mods = append(mods, fs[0])
-			}
-		}
-	}
-	return mods, sc.Err()
 }

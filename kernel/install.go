@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/godl-course/godl/internal/atomicfile"
 )
 
 // installOptions are install's flags.
@@ -119,31 +121,6 @@ func makeKernelSpec(root string, env map[string]string) kernelSpec {
 	}
 }
 
-// writeFileAtomic writes data to a temp file in path's folder and renames it over path, so that
-// a reader never sees a half-written file.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	if _, err := tmp.Write(data); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
 // writeKernelSpec writes <dir>/<name>/kernel.json and the logos; it returns the spec folder.
 func writeKernelSpec(kernelsDir, name string, spec kernelSpec) (string, error) {
 	dir := filepath.Join(kernelsDir, name)
@@ -151,12 +128,15 @@ func writeKernelSpec(kernelsDir, name string, spec kernelSpec) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, "kernel.json"), append(data, '\n'), 0o644); err != nil {
-		return "", fmt.Errorf("writing kernelspec in %s: %w", dir, err)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("creating the kernelspec folder: %w", err)
+	}
+	if err := atomicfile.WriteFile(filepath.Join(dir, "kernel.json"), append(data, '\n'), 0o644); err != nil {
+		return "", fmt.Errorf("writing the kernelspec: %w", err)
 	}
 	for _, size := range []int{32, 64} {
-		if err := writeFileAtomic(filepath.Join(dir, fmt.Sprintf("logo-%dx%d.png", size, size)), logoPNG(size), 0o644); err != nil {
-			return "", err
+		if err := atomicfile.WriteFile(filepath.Join(dir, fmt.Sprintf("logo-%dx%d.png", size, size)), logoPNG(size), 0o644); err != nil {
+			return "", fmt.Errorf("writing the kernelspec's logo: %w", err)
 		}
 	}
 	return dir, nil
@@ -211,12 +191,16 @@ func buildTools(goBin, root string, env map[string]string, w io.Writer) error {
 }
 
 // projectPackages are the packages a notebook uses without an import line.
-var projectPackages = []string{"nn", "viz", "datasets"}
+var projectPackages = []string{"nn", "viz", "datasets", "tensor", "nb", "nn/scratch"}
 
 // warmProgram is a program in GoNB's layout (a module of its own plus a go.work that uses this
 // repository) that imports the project's packages; building it with the cells' environment
 // fills the Go build cache with exactly what the first cell needs.
 func warmProgram(root string) (dir string, err error) {
+	goVer, err := goDirective(root)
+	if err != nil {
+		return "", err
+	}
 	dir, err = os.MkdirTemp("", "godl-warm-")
 	if err != nil {
 		return "", err
@@ -227,7 +211,6 @@ func warmProgram(root string) (dir string, err error) {
 			fmt.Fprintf(&imports, "\t_ %q\n", modulePath+"/"+p)
 		}
 	}
-	goVer := goDirective(root)
 	files := map[string]string{
 		"go.mod":  fmt.Sprintf("module godl_warm\n\ngo %s\n", goVer),
 		"go.work": fmt.Sprintf("go %s\n\nuse (\n\t.\n\t%s\n)\n", goVer, root),
@@ -239,19 +222,6 @@ func warmProgram(root string) (dir string, err error) {
 		}
 	}
 	return dir, nil
-}
-
-// goDirective returns the go version line of root's go.mod ("1.27.0").
-func goDirective(root string) string {
-	data, err := os.ReadFile(filepath.Join(root, "go.mod"))
-	if err == nil {
-		for _, line := range strings.Split(string(data), "\n") {
-			if v, ok := strings.CutPrefix(strings.TrimSpace(line), "go "); ok {
-				return strings.TrimSpace(v)
-			}
-		}
-	}
-	return strings.TrimPrefix(goToolchain, "go")
 }
 
 func hasGoFiles(dir string) bool {

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image/png"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -107,6 +109,7 @@ func TestKernelEnv(t *testing.T) {
 		t.Skip(err)
 	}
 	root := t.TempDir()
+	writeGoMod(t, root, "go 1.21.0\n\ntoolchain go1.999.0\n") // newer than any installed Go
 	env, err := kernelEnv(root, goBin, backendChoice{Backend: "go"})
 	if err != nil {
 		t.Fatal(err)
@@ -120,10 +123,40 @@ func TestKernelEnv(t *testing.T) {
 	if _, ok := env["PJRT_PLUGIN_LIBRARY_PATH"]; ok {
 		t.Errorf("PJRT_PLUGIN_LIBRARY_PATH set for the go backend")
 	}
-	v, _ := goVersionOf(goBin)
+	if env["GOTOOLCHAIN"] != "go1.999.0" {
+		t.Errorf("go.mod's toolchain go1.999.0 is newer than the installed Go: GOTOOLCHAIN = %q", env["GOTOOLCHAIN"])
+	}
+	// A toolchain older than the installed Go is not forced, unless the go found is a fetched
+	// toolchain itself.
+	writeGoMod(t, root, "go 1.21.0\n\ntoolchain go1.21.0\n")
+	env, err = kernelEnv(root, goBin, backendChoice{Backend: "go"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	fetched := strings.Contains(filepath.ToSlash(goBin), "/golang.org/toolchain@")
-	if (versionLess(v, goToolchain) || fetched) != (env["GOTOOLCHAIN"] == goToolchain) {
-		t.Errorf("installed %s: GOTOOLCHAIN = %q", v, env["GOTOOLCHAIN"])
+	if got, ok := env["GOTOOLCHAIN"]; ok != fetched || (ok && got != "go1.21.0") {
+		t.Errorf("toolchain go1.21.0 with %s (fetched: %v): GOTOOLCHAIN = %q", goBin, fetched, got)
+	}
+	// The repository's own go.mod: GOTOOLCHAIN, when set, is its toolchain line.
+	repo, err := findRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := goToolchain(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := goVersionOf(goBin)
+	env, err = kernelEnv(repo, goBin, backendChoice{Backend: "go"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if (versionLess(v, want) || fetched) != (env["GOTOOLCHAIN"] == want) {
+		t.Errorf("installed %s, go.mod's toolchain %s: GOTOOLCHAIN = %q", v, want, env["GOTOOLCHAIN"])
+	}
+	// Without go.mod there is no Go release to give the cells.
+	if _, err := kernelEnv(t.TempDir(), goBin, backendChoice{Backend: "go"}); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("kernelEnv without go.mod: err = %v, want one wrapping fs.ErrNotExist", err)
 	}
 
 	env, err = kernelEnv(root, goBin, backendChoice{Backend: "xla:cpu", PluginDir: "/p"})
@@ -302,9 +335,7 @@ func TestRuntimeProblems(t *testing.T) {
 
 func TestDoctorReportsMissingPieces(t *testing.T) {
 	root := t.TempDir()
-	if err := os.WriteFile(filepath.Join(root, "go.mod"), []byte("module "+modulePath+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeGoMod(t, root, "go 1.27.0\n\ntoolchain "+repoToolchain(t)+"\n") // as installed: no download
 	t.Setenv("GOMLX_BACKEND", "")
 	t.Setenv("PJRT_PLUGIN_LIBRARY_PATH", "")
 	// A fake jupyter that knows no kernelspec.

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -53,7 +54,7 @@ func runtimeProblems(root string, env map[string]string) []problem {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		ps = append(ps, problem{
 			What: fmt.Sprintf("`go version` fails with GOTOOLCHAIN=%s: %s", env["GOTOOLCHAIN"], strings.TrimSpace(string(out))),
-			Fix:  "the Go " + goToolchain + " toolchain is fetched from the Go module proxy once: run `make setup` while online (or set GOPROXY to a reachable proxy)",
+			Fix:  "the Go " + env["GOTOOLCHAIN"] + " toolchain is fetched from the Go module proxy once: run `make setup` while online (or set GOPROXY to a reachable proxy)",
 		})
 	}
 	return ps
@@ -71,7 +72,11 @@ func runEnv(root string) (map[string]string, error) {
 	goBin, err := lookGo()
 	if err == nil {
 		defaults, err := kernelEnv(root, goBin, chooseBackend(root))
-		if err != nil {
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			// No go.mod at root any more (the repository moved): runtimeProblems says so and the
+			// diagnostic kernel starts.
+		case err != nil:
 			return nil, err
 		}
 		for k, v := range defaults {
@@ -129,6 +134,11 @@ func cmdRun(args []string, stderr io.Writer) error {
 // the kernel itself. Unset, GoNB logs nothing: what goes wrong in a cell is shown in the cell.
 const kernelLogEnv = "GODL_KERNEL_LOG"
 
+// gonbLogFlags keeps GoNB's log out of Jupyter's terminal. Without -extra_log, GoNB v0.11.5's
+// main.go passes setUpKlog a nil *os.File as an io.Writer (a non-nil interface), so every start
+// logs "Logging to extra logger configured", "Info message", "Warning message" and "Error message"
+// to stderr. Canary: test_canary_gonb_logs_a_spurious_error_at_start (kernel/tests/test_canary.py).
+// With GODL_KERNEL_LOG, -stderrthreshold=ERROR still echoes GoNB's "Error message" test line.
 func gonbLogFlags(logFile string) []string {
 	if logFile == "" {
 		return []string{"-logtostderr=false", "-stderrthreshold=FATAL", "-log_file=" + os.DevNull}

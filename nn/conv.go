@@ -11,7 +11,8 @@ import (
 //   - "direct": the backend's own convolution (graph.Convolve). GoMLX v0.28's gradient of Convolve
 //     with respect to the input is wrong for even kernel sizes, so an even k×k kernel is computed
 //     as the odd (k+1)×(k+1) kernel with a last row and column of zeros, on the input with one more
-//     row and column of zero padding: the same numbers, with a correct gradient.
+//     row and column of zero padding: the same numbers, with a correct gradient (see conv2DDirect;
+//     TestCanaryConvolveEvenKernelInputGradient says when GoMLX no longer needs this).
 //   - "im2col": the patches of the input are gathered into a matrix and multiplied by the kernel
 //     (one matrix product), with an explicit backward pass (two more matrix products).
 //
@@ -53,9 +54,14 @@ func padHW(x *Node, ph, pw [2]int) *Node {
 }
 
 // conv2DDirect uses the backend's convolution. Even kernel sizes are made odd (see ConvAlgorithm),
-// and the padding is always explicit: GoMLX v0.28's gradient of Convolve w.r.t. the input is
-// wrong for even kernels, and panics ("outputDimStart=1 > 0") when the padding exceeds (k−1)/2
-// (even a 1×1 kernel with padding 1).
+// and the padding is always explicit (padHW): both work around GoMLX v0.28.16's gradient of
+// Convolve w.r.t. the input (convVJPWrtX), which is shifted by one pixel for even kernel sizes
+// (its reversed convolution is padded (k−2−p, k−p) instead of (k−1−p, k−1−p)), and which panics
+// ("outputDimStart=1 > 0, which is out-of-bounds") when a side's padding exceeds 2·⌊(k−1)/2⌋:
+// a 1×1 kernel with padding 1, a 3×3 kernel with padding 3 (padding 2 works).
+// Canaries: TestCanaryConvolveEvenKernelInputGradient and TestCanaryConvolveGradientPaddingPanic
+// in nn/canary_test.go. When a GoMLX upgrade makes them fail, pass even kernels and the padding
+// to graph.Convolve as they are (PaddingPerDim), and delete the canaries.
 func conv2DDirect(x, kernel *Node, stride int, ph, pw [2]int) *Node {
 	kd := kernel.Shape().Dimensions
 	evenH, evenW := kd[0]%2 == 0, kd[1]%2 == 0

@@ -4,28 +4,42 @@
 //
 // # The one-liner
 //
-//	train, test, err := datasets.MNIST()
+// In a notebook cell (nb.Must stops the cell with a clear message if something fails):
+//
+//	train, test := nb.Must2(datasets.MNIST())
 //	model := nn.Sequential(nn.Flatten(), nn.Dense(128), nn.ReLU(), nn.Dense(10))
-//	hist, err := model.Fit(train).Epochs(3).BatchSize(64).Optimizer(nn.Adam(1e-3)).Validation(test).Done()
-//	res, err := model.Evaluate(test)  // res.Loss, res.Accuracy
-//	fmt.Println(model.Summary())
+//	hist := nb.Must(model.Fit(train).Epochs(3).BatchSize(64).Optimizer(nn.Adam(1e-3)).Validation(test).Done())
+//	res := nb.Must(model.Evaluate(test)) // res.Loss, res.Accuracy
+//	fmt.Println(model.Summary(), hist.Last().Loss)
 //
 // Fit defaults: 1 epoch, batch size 32, Adam(1e-3), shuffling each epoch, CrossEntropy for
 // labelled data (the last layer outputs logits: no Softmax layer) and MSE for dense targets, and
 // a progress bar (HTML updated in place in a notebook, one rewritten line in a terminal).
+// Options come before Done: .Validation(test), .Augment(datasets.Augmentation{Shift: 2}),
+// .Metrics(nn.IoUMetric()), .Schedule(nn.Cosine(...)), .Callbacks(viz.LiveCurves()), or
+// .Memo("name") instead of Done to train once and reload in later cells.
 //
-// # Data
+// # Data and arrays
 //
 // Training and evaluation take a *datasets.Dataset: X holds the examples one after the other,
 // Shape the shape of one example (images are height × width × channels), and Labels (class ids)
 // or Targets (dense values). Shapes inside the model are batch first: (batch, 28, 28, 1).
+//
+// Arrays that come out of nn are the course's one array type, *tensor.Tensor (package tensor:
+// a shape and float64 values, row-major), the same that nn/scratch computes with and viz draws:
+// [Model.Predict] (outputs (N, ...)), [Model.Weights] (copies), [Model.Activations] (every
+// layer's output), [LayerGradients] (one layer's forward and backward, the reference for a
+// hand-written Backward), and the metrics [IoU], [DiceScore], [PSNR], [SSIM] take them.
+// Conversions to and from GoMLX tensors stay inside nn.
 //
 // # Building models
 //
 //   - Layers: [Dense] (alias [Linear]), [Conv2D], [MaxPool2D], [AvgPool2D], [BatchNorm],
 //     [Dropout], [Flatten], activations [ReLU], [Sigmoid], [Tanh], [LeakyReLU], [Softmax].
 //   - [Sequential] stacks layers; [NewModel] takes any Go function of layers (ResNet, U-Net,
-//     GANs): apply a layer with c.Apply(layer, x) and combine Nodes with GoMLX graph ops.
+//     GANs): apply a layer with c.Apply(layer, x) and combine Nodes with GoMLX graph ops. A
+//     model applied inside another keeps its weights there (and shares them when applied
+//     twice); [Group] puts models together for a custom training step; [Model.Named] names one.
 //   - Initializers per layer (WithInit): [Xavier] (Var(W) = 1/n), [GlorotUniform] (default),
 //     [He], [Normal](σ), [Zeros].
 //   - [Model.Summary] / [Model.SummaryHTML]: layers, output shapes, parameter counts.
@@ -40,6 +54,12 @@
 //     examples/s); [Callback]s: [EarlyStopping], [Checkpoint], [StopOnNaN] (always on), or any
 //     [CallbackFunc] (viz uses one to draw live curves). [Model.Evaluate], [Model.Predict],
 //     [Model.Classify].
+//   - Metrics measured during training next to the loss: accuracy for labelled data, and
+//     [IoUMetric], [DiceMetric], [PSNRMetric], [MAEMetric] or [NewMetric] with FitConfig.Metrics.
+//   - Training that is not "one model, one loss" (GANs, actor-critic, data without targets):
+//     FitConfig.Step with a [StepFunc] that minimizes each loss for the models it should train
+//     ([Step.Minimize]) and records values ([Step.Record]). [Model.Freeze] keeps some layers
+//     fixed (fine-tuning).
 //
 // # Errors
 //
@@ -55,7 +75,7 @@
 // trained model in later cells, retraining only when the architecture or the training settings
 // change:
 //
-//	hist, err := model.Fit(train).Epochs(3).Memo("lenet")   // trains once, then loads
+//	hist := nb.Must(model.Fit(train).Epochs(3).Memo("lenet")) // trains once, then loads
 //
 // # Backend
 //

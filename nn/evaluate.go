@@ -37,82 +37,96 @@ func (e Evaluation) String() string {
 	return b.String()
 }
 
-// Evaluate computes the loss (the one used by the last Fit, or the default for the data) and,
-// for labelled data, the accuracy of the model on all examples of d, in inference mode.
+// Evaluate computes the loss (the one used by the last Fit, or the default for the data), the
+// accuracy for labelled data and the metrics of the last Fit, on all examples of d, in
+// inference mode. A model trained with a custom Step is evaluated by that step (its losses and
+// recorded values, without updating anything).
 func (m *Model) Evaluate(d *datasets.Dataset) (ev Evaluation, err error) {
 	if err := checkInputs(d); err != nil {
 		return ev, err
 	}
 	err = catch(func() {
-		ev = m.mustEvaluate(d, m.mustPrepare(d), 256)
+		if m.step == nil {
+			m.mustPrepare(d)
+		}
+		ev = m.mustEvaluate(d, 256)
 	})
 	return ev, err
 }
 
-type evalKey struct {
-	loss  Loss
-	class bool
-}
-
-func (m *Model) evalExec(loss Loss, classification bool) *model.Exec {
-	if m.evalExecs == nil {
-		m.evalExecs = map[evalKey]*model.Exec{}
-	}
-	key := evalKey{loss, classification}
-	if e := m.evalExecs[key]; e != nil {
-		return e
-	}
-	e, err := model.NewExec(Backend(), m.Store(), func(scope *model.Scope, x, y *Node) []*Node {
-		c := newCtx(scope, x.Graph(), false)
-		out := m.Forward(c, x)
-		outs := []*Node{loss.Loss(out, y)}
-		if classification {
-			outs = append(outs, accuracyNode(out, y))
-		}
-		return outs
-	})
-	if err != nil {
-		panic(err)
-	}
-	m.evalExecs[key] = e
-	return e
-}
-
-func (m *Model) mustEvaluate(d *datasets.Dataset, loss Loss, batch int) Evaluation {
+// mustEvaluate runs the evaluation step over d in batches and averages its values.
+func (m *Model) mustEvaluate(d *datasets.Dataset, batch int) Evaluation {
 	classification := d.Labels != nil
-	e := m.evalExec(loss, classification)
-	n := d.Len()
-	var sumLoss, sumAcc float64
-	for start := 0; start < n; start += batch {
-		end := min(n, start+batch)
-		idx := rangeIdx(start, end)
-		outs, err := e.Exec(batchX(d, idx), batchY(d, idx))
-		if err != nil {
-			panic(err)
+	fn, key := m.step, ""
+	if fn != nil && m.trainer != nil {
+		key = fmt.Sprintf("step of trainer %p", m.trainer) // the custom step of the last Fit: one graph per Fit
+	}
+	if fn == nil {
+		loss := m.loss
+		if loss == nil {
+			loss = defaultLoss(d)
 		}
-		w := float64(end - start)
-		sumLoss += w * float64(tensors.ToScalar[float32](outs[0]))
-		if classification {
-			sumAcc += w * float64(tensors.ToScalar[float32](outs[1]))
+		fn = defaultStep(m, loss, m.metrics, classification)
+		key = fmt.Sprintf("%p %v %v %v", loss, m.metrics, classification, d.Targets != nil)
+	}
+	var e *evalExec
+	if key != "" {
+		e = m.evalExecs[key]
+	}
+	if e == nil {
+		e = &evalExec{}
+		e.exec = m.stepExec(fn, nil, false, &e.names)
+		if key != "" {
+			if m.evalExecs == nil {
+				m.evalExecs = map[string]*evalExec{}
+			}
+			m.evalExecs[key] = e
 		}
 	}
-	ev := Evaluation{Loss: sumLoss / float64(n), Accuracy: math.NaN()}
-	if classification {
-		ev.Accuracy = sumAcc / float64(n)
-		ev.Metrics = map[string]float64{"accuracy": ev.Accuracy}
+	b := d.Batches(batch).Done()
+	var sumLoss float64
+	var sums []float64
+	for bt := range b.Epoch(0) {
+		outs := run(e.exec, stepInputs(0, bt)...)
+		w := float64(bt.Size)
+		sumLoss += w * float64(tensors.ToScalar[float32](outs[0]))
+		if sums == nil {
+			sums = make([]float64, len(e.names))
+		}
+		for i := range e.names {
+			sums[i] += w * float64(tensors.ToScalar[float32](outs[1+i]))
+		}
+	}
+	n := float64(d.Len())
+	ev := Evaluation{Loss: sumLoss / n, Accuracy: math.NaN()}
+	if len(e.names) > 0 {
+		ev.Metrics = map[string]float64{}
+		for i, name := range e.names {
+			ev.Metrics[name] = sums[i] / n
+		}
+		if acc, ok := ev.Metrics["accuracy"]; ok {
+			ev.Accuracy = acc
+		}
 	}
 	return ev
+}
+
+// evalExec is a compiled evaluation step and the names of the values it records.
+type evalExec struct {
+	exec  *model.Exec
+	names []string
 }
 
 // mustPrepare builds the model for d's examples, checks d's targets against its output and
 // returns the loss to measure: the one of the last Fit, or the default for the data.
 func (m *Model) mustPrepare(d *datasets.Dataset) Loss {
 	m.mustBuild(d.Shape)
-	if err := checkTargets(d, m.output); err != nil {
+	loss := m.loss
+	if loss == nil {
+		loss = defaultLoss(d)
+	}
+	if err := checkTargetsFor(d, m.output, loss); err != nil {
 		panic(passErr{err})
 	}
-	if m.loss != nil {
-		return m.loss
-	}
-	return defaultLoss(d)
+	return loss
 }

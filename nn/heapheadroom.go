@@ -21,6 +21,13 @@ const heapHeadroom = 1 << 30
 // reads as zeros), so the heap is grown once by heapHeadroom: the buffers of a model then live
 // well inside mapped memory and the over-read lands on readable zeros. It costs address space,
 // not memory: the block is never written and is freed at once.
+//
+// Canary: TestCanarySIMDPartialLoadOverRead (nn/canary_simd_test.go) ends a slice exactly at a
+// PROT_NONE page and shows each partial load the CPU has (x4, x8, x16 and simd.LoadFloat32sPart)
+// faulting on that page, every time (go1.27.3 and go1.27.4 alike). When a Go release makes it
+// fail (the loads no longer read past the slice), delete growHeapHeadroom, its call in
+// BackendErr (nn/backend.go), heapheadroom_simd.go, heapheadroom_nosimd.go, heapheadroom_test.go
+// and the canary files.
 func growHeapHeadroom() {
 	if !simdBuild {
 		return

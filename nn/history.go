@@ -1,6 +1,8 @@
 package nn
 
 import (
+	"math"
+	"strings"
 	"time"
 )
 
@@ -15,6 +17,7 @@ type Record struct {
 	LR             float64            // learning rate used
 	ExamplesPerSec float64            // training speed
 	Elapsed        time.Duration      // since training started
+	Duration       time.Duration      // of this step (its computation) or this epoch (validation included)
 }
 
 // History records a training run, step by step and epoch by epoch.
@@ -66,3 +69,39 @@ type CallbackFunc func(e Event, h *History) error
 
 // OnEvent implements Callback.
 func (f CallbackFunc) OnEvent(e Event, h *History) error { return f(e, h) }
+
+// Values returns one value of the History per epoch, for plots and tables: x holds the epoch
+// numbers and y the values of key, one of "loss", "val_loss", "lr", "examples/s",
+// "duration" (seconds), a training metric ("accuracy", "iou", any recorded name) or its
+// validation value ("val_accuracy"). Epochs without the value are left out.
+func (h *History) Values(key string) (x, y []float64) {
+	if h == nil {
+		return nil, nil
+	}
+	for _, r := range h.Epochs {
+		var v float64
+		ok := true
+		switch key {
+		case "loss":
+			v = r.Loss
+		case "val_loss":
+			v, ok = r.ValLoss, !math.IsNaN(r.ValLoss)
+		case "lr":
+			v = r.LR
+		case "examples/s":
+			v = r.ExamplesPerSec
+		case "duration":
+			v = r.Duration.Seconds()
+		default:
+			if name, isVal := strings.CutPrefix(key, "val_"); isVal {
+				v, ok = r.ValMetrics[name]
+			} else {
+				v, ok = r.Metrics[key]
+			}
+		}
+		if ok {
+			x, y = append(x, float64(r.Epoch)), append(y, v)
+		}
+	}
+	return x, y
+}

@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/gomlx/gomlx/core/graph"
@@ -10,41 +11,49 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/godl-course/godl/datasets"
+	"github.com/godl-course/godl/tensor"
 )
 
-// Weights returns the variables of a layer by name (e.g. "conv2d_1"): "kernel" (Conv2D filters,
-// shape (k, k, c_in, c_out)), "weights" (Dense, (n_in, n_out)), "bias", BatchNorm's "gamma",
-// "beta", "running_mean", "running_var".
-func (m *Model) Weights(layer string) (map[string]*tensors.Tensor, error) {
-	if m.rec == nil {
-		return nil, fmt.Errorf("nn.Weights: %s", notBuilt)
-	}
-	var names []string
-	for _, r := range m.rec.layers {
-		names = append(names, r.Name)
-		if r.Name != layer {
-			continue
-		}
-		out := map[string]*tensors.Tensor{}
-		for v := range m.Store().IterVariables() {
-			if v.Scope() == r.Scope {
-				t, err := v.Value()
-				if err != nil {
-					return nil, err
-				}
-				out[v.Name()] = t
+// Weights returns a copy of the variables of a layer by name (e.g. "conv2d_1"): "kernel"
+// (Conv2D filters, shape (k, k, c_in, c_out)), "weights" (Dense, (n_in, n_out)), "bias",
+// BatchNorm's "gamma", "beta", "running_mean", "running_var". The copies stay valid (and
+// unchanged) when the model trains further.
+func (m *Model) Weights(layer string) (map[string]*tensor.Tensor, error) {
+	path := m.at + "/" + strings.Trim(layer, "/")
+	out := map[string]*tensor.Tensor{}
+	var layers []string
+	err := catch(func() {
+		for _, v := range m.ownVariables() {
+			if l := strings.TrimPrefix(v.Scope(), m.at+"/"); !slices.Contains(layers, l) {
+				layers = append(layers, l)
 			}
+			if v.Scope() != path || !v.HasValue() {
+				continue
+			}
+			t, err := v.Value()
+			if err != nil {
+				panic(err)
+			}
+			out[v.Name()] = toTensor(t)
 		}
-		return out, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("nn.Weights(%q): %w", layer, err)
 	}
-	return nil, fmt.Errorf("nn.Weights: no layer %q; the layers are %s", layer, strings.Join(names, ", "))
+	if len(out) == 0 {
+		if len(layers) == 0 {
+			return nil, fmt.Errorf("nn.Weights(%q): the model has no weights yet: %s", layer, notBuilt)
+		}
+		return nil, fmt.Errorf("nn.Weights: no layer %q with weights; the layers with weights are %s", layer, strings.Join(layers, ", "))
+	}
+	return out, nil
 }
 
 // Activation is the output of one layer for the given input examples.
 type Activation struct {
-	Layer  string          // layer name, e.g. "conv2d_1"
-	Config string          // e.g. "Conv2D(6, 5x5, stride 1, same)"
-	Value  *tensors.Tensor // (examples, output shape...)
+	Layer  string         // layer name, e.g. "conv2d_1"
+	Config string         // e.g. "Conv2D(6, 5x5, stride 1, same)"
+	Value  *tensor.Tensor // (examples, output shape...)
 }
 
 // Activations runs the model (inference mode) on the examples of d and returns every layer's
@@ -56,9 +65,9 @@ func (m *Model) Activations(d *datasets.Dataset) (acts []Activation, err error) 
 	err = catch(func() {
 		m.mustBuild(d.Shape)
 		var rec *buildRecord
-		e, err := model.NewExec(Backend(), m.Store(), func(scope *model.Scope, x *Node) []*Node {
-			c := newCtx(scope, x.Graph(), false)
-			m.Forward(c, x)
+		e := compile(m.Store(), m.at, false, func(c *Ctx, in []*Node) []*Node {
+			c.owner = m
+			m.Forward(c, in[0])
 			rec = c.rec
 			outs := make([]*Node, len(rec.layers))
 			for i, r := range rec.layers {
@@ -66,15 +75,9 @@ func (m *Model) Activations(d *datasets.Dataset) (acts []Activation, err error) 
 			}
 			return outs
 		})
-		if err != nil {
-			panic(err)
-		}
-		outs, err := e.Exec(batchX(d, rangeIdx(0, d.Len())))
-		if err != nil {
-			panic(err)
-		}
+		outs := run(e, batchX(d, rangeIdx(0, d.Len())))
 		for i, r := range rec.layers {
-			acts = append(acts, Activation{Layer: r.Name, Config: r.Config, Value: outs[i]})
+			acts = append(acts, Activation{Layer: r.Name, Config: r.Config, Value: toTensor(outs[i])})
 		}
 	})
 	return acts, err
@@ -92,17 +95,15 @@ func (m *Model) GradientNorms(d *datasets.Dataset) (norms map[string]float64, er
 		loss := m.mustPrepare(d)
 		store := m.Store()
 		var paths []string
-		e, err := model.NewExec(Backend(), store, func(scope *model.Scope, x, y *Node) []*Node {
-			g := x.Graph()
-			c := newCtx(scope, g, true)
-			l := loss.Loss(m.Forward(c, x), y)
+		e := compile(store, m.at, true, func(c *Ctx, in []*Node) []*Node {
+			c.owner = m
+			g := c.Graph()
+			l := loss.Loss(m.Forward(c, in[0]), in[1])
 			var nodes []*Node
 			paths = nil
-			for v := range store.IterVariables() {
-				if v.Trainable && isModelVariable(v.Path()) && v.InUseByGraph(g) {
-					nodes = append(nodes, v.NodeValue(g))
-					paths = append(paths, v.Scope())
-				}
+			for _, v := range m.trainableVariables(g) {
+				nodes = append(nodes, v.NodeValue(g))
+				paths = append(paths, v.Scope())
 			}
 			grads := graph.Gradient(l, nodes...)
 			outs := make([]*Node, len(grads))
@@ -111,9 +112,6 @@ func (m *Model) GradientNorms(d *datasets.Dataset) (norms map[string]float64, er
 			}
 			return outs
 		})
-		if err != nil {
-			panic(err)
-		}
 		// Keep the state (BatchNorm statistics, random generator) untouched.
 		saved := map[*model.Variable]*tensors.Tensor{}
 		for v := range store.IterVariables() {
@@ -124,10 +122,7 @@ func (m *Model) GradientNorms(d *datasets.Dataset) (norms map[string]float64, er
 				}
 			}
 		}
-		outs, err := e.Exec(batchX(d, rangeIdx(0, d.Len())), batchY(d, rangeIdx(0, d.Len())))
-		if err != nil {
-			panic(err)
-		}
+		outs := run(e, batchX(d, rangeIdx(0, d.Len())), batchY(d, rangeIdx(0, d.Len())))
 		for v, t := range saved {
 			_ = v.SetValue(t)
 		}

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gomlx/compute/dtypes"
@@ -38,6 +39,7 @@ type Ctx struct {
 	counts   map[string]int
 	rec      *buildRecord
 	depth    int
+	owner    *Model // the model whose graph this is (its weights' store)
 }
 
 // layerRecord describes one applied layer in the last built graph (for Summary and introspection).
@@ -56,10 +58,13 @@ type buildRecord struct {
 }
 
 func newCtx(scope *model.Scope, g *graph.Graph, training bool) *Ctx {
-	// Variables must stay graph parameters: backends that prefer constants (the Go backend)
-	// would otherwise embed the weights' current values as constants in inference graphs, and
-	// a cached graph would keep using stale weights after training. nn tracks the
-	// training/inference mode itself, in Ctx.training.
+	// Variables must stay graph parameters. The Go backend (compute v0.1.14) sets
+	// Capabilities().PreferConstantsForVariables, and GoMLX v0.28.16 (Variable.paramNode) then
+	// embeds a variable's current value as a constant in every graph not marked as training;
+	// model.Exec caches the graph, so after training (or Load) an inference graph would keep
+	// using stale weights. nn tracks the training/inference mode itself, in Ctx.training.
+	// Canary: TestCanaryGoBackendBakesVariablesIntoInferenceGraphs (nn/canary_test.go); when it
+	// fails, this call and the canary can go (nothing in nn reads Scope.IsTraining).
 	scope.SetTraining(g, true)
 	return &Ctx{scope: scope, g: g, training: training, counts: map[string]int{}, rec: &buildRecord{}}
 }
@@ -97,15 +102,23 @@ func kindOf(s string) string {
 // An error inside the layer (for instance a shape mismatch) is reported naming the layer,
 // its configuration and its input shape.
 func (c *Ctx) Apply(l Layer, x *Node) (y *Node) {
+	if sub, ok := l.(*Model); ok {
+		return c.applyModel(sub, x)
+	}
 	kind := layerKind(l)
 	c.counts[kind]++
 	name := fmt.Sprintf("%s_%d", kind, c.counts[kind])
+	return c.applyAt(l, x, name, c.scope.At("%s", name))
+}
+
+// applyAt applies l to x as the layer called name (inside c) whose variables live in scope.
+func (c *Ctx) applyAt(l Layer, x *Node, name string, scope *model.Scope) (y *Node) {
 	full := name
 	if c.path != "" {
 		full = c.path + "/" + name
 	}
-	sub := &Ctx{scope: c.scope.At("%s", name), g: c.g, training: c.training, path: full,
-		counts: map[string]int{}, rec: c.rec, depth: c.depth + 1}
+	sub := &Ctx{scope: scope, g: c.g, training: c.training, path: full,
+		counts: map[string]int{}, rec: c.rec, depth: c.depth + 1, owner: c.owner}
 	r := &layerRecord{Name: full, Config: l.String(), Depth: c.depth, Scope: sub.scope.Scope(), InShape: x.Shape()}
 	c.rec.layers = append(c.rec.layers, r)
 	defer func() {
@@ -120,6 +133,61 @@ func (c *Ctx) Apply(l Layer, x *Node) (y *Node) {
 	r.OutShape = y.Shape()
 	r.out = y
 	return y
+}
+
+// applyModel applies a model inside the one being built. The first time, the inner model is
+// bound to this store under its name (Named, or "sequential_1", "model_2", ...): its weights
+// live there from then on, and every later application, in this graph or another one of the
+// same store, uses them (shared weights). The model being built itself (a custom Step applying
+// the model it trains) is applied in place.
+func (c *Ctx) applyModel(sub *Model, x *Node) *Node {
+	store := c.scope.Store()
+	if sub == c.owner || (sub.store == store && sub.at == "") {
+		return sub.Forward(c, x)
+	}
+	if sub.store == store {
+		return c.applyBound(sub, x, sub.Name(), store.Scope(sub.at))
+	}
+	name := sub.name
+	if name != "" && scopeInUse(store, c.scope.At("%s", name).Scope()) {
+		panic(passErr{fmt.Errorf("nn: two different models are called %q in one model: give them different names with Named", name)})
+	}
+	if name == "" {
+		kind := "model"
+		if sub.layers != nil {
+			kind = "sequential"
+		}
+		for { // the next free name: another model may already live at "sequential_1"
+			c.counts[kind]++
+			name = fmt.Sprintf("%s_%d", kind, c.counts[kind])
+			if !scopeInUse(store, c.scope.At("%s", name).Scope()) {
+				break
+			}
+		}
+	}
+	scope := c.scope.At("%s", name)
+	if err := sub.bind(store, scope.Scope(), c.owner); err != nil {
+		panic(passErr{err})
+	}
+	return c.applyBound(sub, x, name, scope)
+}
+
+// applyBound applies a model bound to this store, remembering the shape of its examples.
+func (c *Ctx) applyBound(sub *Model, x *Node, name string, scope *model.Scope) *Node {
+	if sub.seen == nil && x.Rank() >= 1 {
+		sub.seen = slices.Clone(x.Shape().Dimensions[1:])
+	}
+	return c.applyAt(sub, x, name, scope)
+}
+
+// scopeInUse reports whether the store has a variable under the scope path.
+func scopeInUse(store *model.Store, path string) bool {
+	for v := range store.IterVariables() {
+		if v.Scope() == path || strings.HasPrefix(v.Scope(), path+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // Weight returns the trainable weight called name with the given dimensions, created with init

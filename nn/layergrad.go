@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/gomlx/compute/dtypes"
+	"github.com/godl-course/godl/tensor"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -15,18 +15,18 @@ import (
 // LayerGrads is what [LayerGradients] computes for one layer y = f(x; θ) and an upstream
 // gradient Δy = ∂L/∂y.
 type LayerGrads struct {
-	Y  *tensors.Tensor // the output y = f(x; θ)
-	DX *tensors.Tensor // Δx = ∂L/∂x, same shape as x: the Δy of the layer before
+	Y  *tensor.Tensor // the output y = f(x; θ)
+	DX *tensor.Tensor // Δx = ∂L/∂x, same shape as x: the Δy of the layer before
 
 	// DWeights holds ∂L/∂θ for each trainable weight θ, same shape as θ, keyed like Weights.
-	DWeights map[string]*tensors.Tensor
+	DWeights map[string]*tensor.Tensor
 
 	// Weights holds the values used for every weight and state of the layer: the ones given to
 	// LayerGradients and, for the others, the freshly initialized ones. Keys are the names
 	// inside the layer: "weights" and "bias" for Dense, "kernel" and "bias" for Conv2D, "gamma",
 	// "beta", "running_mean", "running_var" for BatchNorm, "W", "U", "bias" for RNN and LSTM;
 	// inner layers of a composite layer are prefixed with their name: "conv2d_1/kernel".
-	Weights map[string]*tensors.Tensor
+	Weights map[string]*tensor.Tensor
 
 	// Names lists the keys of Weights in the order the layer created them; Trainable those that
 	// have a gradient in DWeights.
@@ -36,9 +36,9 @@ type LayerGrads struct {
 // String lists the output, the input gradient and each weight gradient with their shapes.
 func (r *LayerGrads) String() string {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "y      %s\n∂L/∂x  %s\n", shapeString(r.Y.Shape()), shapeString(r.DX.Shape()))
+	fmt.Fprintf(&sb, "y      %s\n∂L/∂x  %s\n", dimsString(r.Y.Shape), dimsString(r.DX.Shape))
 	for _, n := range r.Trainable {
-		fmt.Fprintf(&sb, "∂L/∂%s  %s\n", n, shapeString(r.DWeights[n].Shape()))
+		fmt.Fprintf(&sb, "∂L/∂%s  %s\n", n, dimsString(r.DWeights[n].Shape))
 	}
 	return sb.String()
 }
@@ -65,15 +65,15 @@ func (r *LayerGrads) String() string {
 // "conv2d_1/kernel", "dense_1/weights", ...
 //
 // Computations are in float32 (agreement with a float64 hand-written layer is to about 1e-7
-// relative); x, Δy and the weights may be float32 or float64 tensors (they are converted).
+// relative); x, Δy and the weights are the course's tensors (float64, converted).
 // Shapes are batch first, as everywhere in nn: a Dense layer takes (batch, n_in), a Conv2D
 // (batch, height, width, channels).
 //
-//	x := tensors.FromFlatDataAndDimensions([]float32{1, 2, 3, 4, 5, 6}, 2, 3)
-//	w := tensors.FromFlatDataAndDimensions([]float32{1, 0, 0, 1, 1, 1}, 3, 2)
-//	g, err := nn.LayerGradients(nn.Dense(2), x, map[string]*tensors.Tensor{"weights": w}, nil)
+//	x := tensor.New([]float64{1, 2, 3, 4, 5, 6}, 2, 3)
+//	w := tensor.New([]float64{1, 0, 0, 1, 1, 1}, 3, 2)
+//	g, err := nn.LayerGradients(nn.Dense(2), x, map[string]*tensor.Tensor{"weights": w}, nil)
 //	// g.Y = x·W + b, g.DX = Δy·Wᵀ, g.DWeights["weights"] = xᵀ·Δy, g.DWeights["bias"] = Σ_n Δy_n
-func LayerGradients(layer Layer, x *tensors.Tensor, weights map[string]*tensors.Tensor, dy *tensors.Tensor) (*LayerGrads, error) {
+func LayerGradients(layer Layer, x *tensor.Tensor, weights map[string]*tensor.Tensor, dy *tensor.Tensor) (*LayerGrads, error) {
 	return newLayerRunner(layer, true).run(x, weights, dy)
 }
 
@@ -98,40 +98,40 @@ func (r *layerRunner) build() error {
 	if r.layer == nil {
 		return fmt.Errorf("nn.LayerGradients: the layer is nil")
 	}
-	backend, err := BackendErr()
-	if err != nil {
+	if _, err := BackendErr(); err != nil {
 		return err
 	}
 	r.store = model.NewStore()
 	r.store.SetParam(model.ParamInitialSeed, DefaultSeed)
-	r.exec, err = model.NewExec(backend, r.store, func(scope *model.Scope, x, dy *Node) []*Node {
-		g := x.Graph()
-		c := newCtx(scope, g, r.training)
-		y := r.forward(c, x)
-		if dy.Rank() == 0 {
-			dy = graph.BroadcastToShape(dy, y.Shape())
-		} else if !dy.Shape().Equal(y.Shape()) {
-			failf("nn.LayerGradients: Δy has shape %s but the output y of %s has shape %s; Δy = ∂L/∂y must have the shape of y",
-				shapeString(dy.Shape()), r.layer, shapeString(y.Shape()))
-		}
-		// L = Σ_j y_j·Δy_j: ∂L/∂y = Δy, so ∂L/∂x and ∂L/∂θ are the chain rule's products.
-		loss := graph.ReduceAllSum(graph.Mul(y, dy))
-		r.names, r.trainable = nil, nil
-		wrt := []*Node{x}
-		for v := range r.store.IterVariables() {
-			if !isModelVariable(v.Path()) || !v.InUseByGraph(g) {
-				continue
+	return catch(func() {
+		r.exec = compile(r.store, "", r.training, func(c *Ctx, in []*Node) []*Node {
+			x, dy := in[0], in[1]
+			g := x.Graph()
+			y := r.forward(c, x)
+			if dy.Rank() == 0 {
+				dy = graph.BroadcastToShape(dy, y.Shape())
+			} else if !dy.Shape().Equal(y.Shape()) {
+				failf("nn.LayerGradients: Δy has shape %s but the output y of %s has shape %s; Δy = ∂L/∂y must have the shape of y",
+					shapeString(dy.Shape()), r.layer, shapeString(y.Shape()))
 			}
-			name := strings.TrimPrefix(v.Path(), "/")
-			r.names = append(r.names, name)
-			if v.Trainable {
-				r.trainable = append(r.trainable, name)
-				wrt = append(wrt, v.NodeValue(g))
+			// L = Σ_j y_j·Δy_j: ∂L/∂y = Δy, so ∂L/∂x and ∂L/∂θ are the chain rule's products.
+			loss := graph.ReduceAllSum(graph.Mul(y, dy))
+			r.names, r.trainable = nil, nil
+			wrt := []*Node{x}
+			for v := range r.store.IterVariables() {
+				if !isModelVariable(v.Path()) || !v.InUseByGraph(g) {
+					continue
+				}
+				name := strings.TrimPrefix(v.Path(), "/")
+				r.names = append(r.names, name)
+				if v.Trainable {
+					r.trainable = append(r.trainable, name)
+					wrt = append(wrt, v.NodeValue(g))
+				}
 			}
-		}
-		return append([]*Node{y}, graph.Gradient(loss, wrt...)...)
+			return append([]*Node{y}, graph.Gradient(loss, wrt...)...)
+		})
 	})
-	return err
 }
 
 // forward applies the layer at the root of the scope (weights are named "weights", "bias", ...)
@@ -150,45 +150,41 @@ func (r *layerRunner) forward(c *Ctx, x *Node) (y *Node) {
 }
 
 // run computes y, ∂L/∂x and ∂L/∂θ for x, the given weights (the others keep their values) and Δy.
-func (r *layerRunner) run(x *tensors.Tensor, weights map[string]*tensors.Tensor, dy *tensors.Tensor) (res *LayerGrads, err error) {
+func (r *layerRunner) run(x *tensor.Tensor, weights map[string]*tensor.Tensor, dy *tensor.Tensor) (res *LayerGrads, err error) {
 	if r.exec == nil {
 		if err := r.build(); err != nil {
 			return nil, err
 		}
 	}
-	x, err = toFloat32("the input x", x)
+	xt, err := fromTensor("nn.LayerGradients: the input x", x)
 	if err != nil {
 		return nil, err
 	}
-	if dy == nil {
-		dy = tensors.FromScalar(float32(1))
-	} else if dy, err = toFloat32("Δy", dy); err != nil {
-		return nil, err
+	dyt := tensors.FromScalar(float32(1))
+	if dy != nil {
+		if dyt, err = fromTensor("nn.LayerGradients: Δy", dy); err != nil {
+			return nil, err
+		}
 	}
 	err = catch(func() {
-		if _, err := r.exec.Compile(x.Shape(), dy.Shape()); err != nil {
+		if _, err := r.exec.Compile(xt.Shape(), dyt.Shape()); err != nil {
 			panic(err)
 		}
 		if err := r.setWeights(weights); err != nil {
 			panic(passErr{err})
 		}
-		outs, err := r.exec.Exec(x, dy)
-		if err != nil {
-			panic(err)
-		}
-		res = &LayerGrads{Y: outs[0], DX: outs[1], DWeights: map[string]*tensors.Tensor{}, Weights: map[string]*tensors.Tensor{},
+		outs := run(r.exec, xt, dyt)
+		res = &LayerGrads{Y: toTensor(outs[0]), DX: toTensor(outs[1]), DWeights: map[string]*tensor.Tensor{}, Weights: map[string]*tensor.Tensor{},
 			Names: slices.Clone(r.names), Trainable: slices.Clone(r.trainable)}
 		for i, name := range r.trainable {
-			res.DWeights[name] = outs[2+i]
+			res.DWeights[name] = toTensor(outs[2+i])
 		}
 		for _, name := range r.names {
 			t, err := r.store.GetVariable("/" + name).Value()
 			if err != nil {
 				panic(err)
 			}
-			if res.Weights[name], err = t.LocalClone(); err != nil {
-				panic(err)
-			}
+			res.Weights[name] = toTensor(t)
 		}
 	})
 	if err != nil {
@@ -198,7 +194,7 @@ func (r *layerRunner) run(x *tensors.Tensor, weights map[string]*tensors.Tensor,
 }
 
 // setWeights writes the given weights into the layer's variables, checking names and shapes.
-func (r *layerRunner) setWeights(weights map[string]*tensors.Tensor) error {
+func (r *layerRunner) setWeights(weights map[string]*tensor.Tensor) error {
 	keys := make([]string, 0, len(weights))
 	for k := range weights {
 		keys = append(keys, k)
@@ -209,7 +205,7 @@ func (r *layerRunner) setWeights(weights map[string]*tensors.Tensor) error {
 		if v == nil || !slices.Contains(r.names, strings.TrimPrefix(name, "/")) {
 			return fmt.Errorf("%s has no weight %q; its weights are %s", r.layer, name, strings.Join(r.names, ", "))
 		}
-		t, err := toFloat32(fmt.Sprintf("weight %q", name), weights[name])
+		t, err := fromTensor(fmt.Sprintf("weight %q", name), weights[name])
 		if err != nil {
 			return err
 		}
@@ -217,34 +213,9 @@ func (r *layerRunner) setWeights(weights map[string]*tensors.Tensor) error {
 			return fmt.Errorf("weight %q of %s has shape %s for this input, but the given tensor has shape %s",
 				name, r.layer, shapeString(v.Shape()), shapeString(t.Shape()))
 		}
-		// The variable owns (and later frees) its value: give it a copy, never the caller's tensor.
-		if t == weights[name] {
-			if t, err = t.LocalClone(); err != nil {
-				return err
-			}
-		}
 		if err := v.SetValue(t); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// toFloat32 returns t as a float32 tensor (converting float64), or an error naming what it is.
-func toFloat32(what string, t *tensors.Tensor) (*tensors.Tensor, error) {
-	if t == nil {
-		return nil, fmt.Errorf("nn.LayerGradients: %s is nil", what)
-	}
-	switch t.DType() {
-	case dtypes.Float32:
-		return t, nil
-	case dtypes.Float64:
-		src := tensors.MustCopyFlatData[float64](t)
-		dst := make([]float32, len(src))
-		for i, v := range src {
-			dst[i] = float32(v)
-		}
-		return tensors.FromFlatDataAndDimensions(dst, t.Shape().Dimensions...), nil
-	}
-	return nil, fmt.Errorf("nn.LayerGradients: %s has dtype %s; use float32 (or float64) values", what, t.DType())
 }

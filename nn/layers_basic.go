@@ -26,6 +26,9 @@ func Linear(units int) *DenseLayer { return Dense(units) }
 // WithInit sets the initializer of the weights W and returns the layer.
 func (l *DenseLayer) WithInit(init Initializer) *DenseLayer { l.Init = init; return l }
 
+// WithoutBias drops the bias b (y = x·W) and returns the layer.
+func (l *DenseLayer) WithoutBias() *DenseLayer { l.NoBias = true; return l }
+
 func (l *DenseLayer) String() string { return fmt.Sprintf("Dense(%d)", l.Units) }
 
 // Forward implements [Layer].

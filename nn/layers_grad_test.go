@@ -10,7 +10,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/godl-course/godl/tensor"
 	"github.com/stretchr/testify/require"
 )
 
@@ -23,12 +23,12 @@ const (
 	numThreshold = 1e-3
 )
 
-func t32(vals []float32, dims ...int) *tensors.Tensor {
-	return tensors.FromFlatDataAndDimensions(vals, dims...)
+func t32(vals []float32, dims ...int) *tensor.Tensor {
+	return tensor.FromFloat32(vals, dims...)
 }
 
 // randT returns a tensor of normal random values with standard deviation std.
-func randT(rng *rand.Rand, std float64, dims ...int) *tensors.Tensor {
+func randT(rng *rand.Rand, std float64, dims ...int) *tensor.Tensor {
 	vals := make([]float32, prod(dims))
 	for i := range vals {
 		vals[i] = float32(rng.NormFloat64() * std)
@@ -36,14 +36,7 @@ func randT(rng *rand.Rand, std float64, dims ...int) *tensors.Tensor {
 	return t32(vals, dims...)
 }
 
-func f64(t *tensors.Tensor) []float64 {
-	src := tensors.MustCopyFlatData[float32](t)
-	out := make([]float64, len(src))
-	for i, v := range src {
-		out[i] = float64(v)
-	}
-	return out
-}
+func f64(t *tensor.Tensor) []float64 { return t.Data }
 
 // relErr is max_i |a_i − b_i| / max(max_i (|a_i| + |b_i|), 1e-12), the measure of scratch.GradCheck.
 func relErr(a, b []float64) float64 {
@@ -78,32 +71,32 @@ func lossOf(y, dy []float64) float64 {
 // numericalGrads returns, for the layer run by r at x with the given weights (all of them) and
 // Δy, the central differences (L(v + h e_i) − L(v − h e_i))/2h of L = Σ y·Δy for every entry of x
 // (key "x") and of each named weight.
-func numericalGrads(t *testing.T, r *layerRunner, x *tensors.Tensor, weights map[string]*tensors.Tensor, dy *tensors.Tensor, names []string) map[string][]float64 {
+func numericalGrads(t *testing.T, r *layerRunner, x *tensor.Tensor, weights map[string]*tensor.Tensor, dy *tensor.Tensor, names []string) map[string][]float64 {
 	t.Helper()
 	dyv := f64(dy)
-	eval := func(xv *tensors.Tensor, wv map[string]*tensors.Tensor) float64 {
+	eval := func(xv *tensor.Tensor, wv map[string]*tensor.Tensor) float64 {
 		out, err := r.run(xv, wv, dy)
 		require.NoError(t, err)
 		return lossOf(f64(out.Y), dyv)
 	}
-	numerical := func(v *tensors.Tensor, with func(*tensors.Tensor) float64) []float64 {
-		vals, dims := tensors.MustCopyFlatData[float32](v), v.Shape().Dimensions
-		g := make([]float64, len(vals))
-		for i := range vals {
-			orig := vals[i]
-			vals[i] = orig + numStep
-			plus := with(t32(append([]float32(nil), vals...), dims...))
-			vals[i] = orig - numStep
-			minus := with(t32(append([]float32(nil), vals...), dims...))
-			vals[i] = orig
+	numerical := func(v *tensor.Tensor, with func(*tensor.Tensor) float64) []float64 {
+		vals := v.Clone()
+		g := make([]float64, len(vals.Data))
+		for i := range vals.Data {
+			orig := vals.Data[i]
+			vals.Data[i] = orig + numStep
+			plus := with(vals.Clone())
+			vals.Data[i] = orig - numStep
+			minus := with(vals.Clone())
+			vals.Data[i] = orig
 			g[i] = (plus - minus) / (2 * numStep)
 		}
 		return g
 	}
-	out := map[string][]float64{"x": numerical(x, func(xp *tensors.Tensor) float64 { return eval(xp, weights) })}
+	out := map[string][]float64{"x": numerical(x, func(xp *tensor.Tensor) float64 { return eval(xp, weights) })}
 	for _, name := range names {
-		out[name] = numerical(weights[name], func(wp *tensors.Tensor) float64 {
-			ws := map[string]*tensors.Tensor{}
+		out[name] = numerical(weights[name], func(wp *tensor.Tensor) float64 {
+			ws := map[string]*tensor.Tensor{}
 			for k, v := range weights {
 				ws[k] = v
 			}
@@ -116,18 +109,18 @@ func numericalGrads(t *testing.T, r *layerRunner, x *tensors.Tensor, weights map
 
 // checkNumerical compares LayerGradients' ∂L/∂x and every ∂L/∂θ with central differences, for
 // a random Δy, and requires a relative error below numThreshold.
-func checkNumerical(t *testing.T, layer Layer, x *tensors.Tensor, weights map[string]*tensors.Tensor, seed uint64) {
+func checkNumerical(t *testing.T, layer Layer, x *tensor.Tensor, weights map[string]*tensor.Tensor, seed uint64) {
 	t.Helper()
 	r := newLayerRunner(layer, true)
 	base, err := r.run(x, weights, nil)
 	require.NoError(t, err)
 	require.NotEmpty(t, base.Trainable, "%s has no trainable weights", layer)
-	dy := randT(rand.New(rand.NewPCG(seed, 7)), 1, base.Y.Shape().Dimensions...)
+	dy := randT(rand.New(rand.NewPCG(seed, 7)), 1, base.Y.Shape...)
 	res, err := r.run(x, nil, dy)
 	require.NoError(t, err)
 	// res.Weights holds every weight's value (given or initialized): perturb one entry at a time.
 	num := numericalGrads(t, r, x, res.Weights, dy, res.Trainable)
-	compare := func(name string, analytic *tensors.Tensor, num []float64) {
+	compare := func(name string, analytic *tensor.Tensor, num []float64) {
 		e := relErr(f64(analytic), num)
 		t.Logf("%s %s: relative error %.2g", layer, name, e)
 		require.Lessf(t, e, numThreshold, "%s %s: autodiff %v, numerical %v", layer, name, f64(analytic), num)
@@ -144,7 +137,7 @@ func TestLayerGradientsDenseByHand(t *testing.T) {
 	w := t32([]float32{1, 0, 0, 1, 2, -1}, 3, 2) // W = [[1, 0], [0, 1], [2, −1]]
 	b := t32([]float32{0.5, -0.5}, 2)
 	dy := t32([]float32{1, 2, -1, 3}, 2, 2)
-	g, err := LayerGradients(Dense(2), x, map[string]*tensors.Tensor{"weights": w, "bias": b}, dy)
+	g, err := LayerGradients(Dense(2), x, map[string]*tensor.Tensor{"weights": w, "bias": b}, dy)
 	require.NoError(t, err)
 	require.Equal(t, []string{"weights", "bias"}, g.Trainable)
 	// y = x·W + b: row 1 (1 + 6 + 0.5, 2 − 3 − 0.5) = (7.5, −1.5); row 2 (−1 + 4 + 0.5, 0 − 2 − 0.5) = (3.5, −2.5).
@@ -157,9 +150,9 @@ func TestLayerGradientsDenseByHand(t *testing.T) {
 	requireNear(t, "∂L/∂b", []float64{0, 5}, f64(g.DWeights["bias"]), 1e-6)
 	require.Contains(t, g.String(), "∂L/∂weights  (3, 2)")
 
-	// float64 inputs are accepted; a nil Δy means Δy = 1 (L = Σ y), so ∂L/∂b = (batch, batch).
-	x64 := tensors.FromFlatDataAndDimensions([]float64{1, 2, 3, -1, 0, 2}, 2, 3)
-	g, err = LayerGradients(Dense(2), x64, map[string]*tensors.Tensor{"weights": w, "bias": b}, nil)
+	// A nil Δy means Δy = 1 (L = Σ y), so ∂L/∂b = (batch, batch).
+	x64 := tensor.New([]float64{1, 2, 3, -1, 0, 2}, 2, 3)
+	g, err = LayerGradients(Dense(2), x64, map[string]*tensor.Tensor{"weights": w, "bias": b}, nil)
 	require.NoError(t, err)
 	requireNear(t, "∂L/∂b", []float64{2, 2}, f64(g.DWeights["bias"]), 1e-6)
 	requireNear(t, "∂L/∂x", []float64{1, 1, 1, 1, 1, 1}, f64(g.DX), 1e-6)
@@ -170,20 +163,20 @@ func TestLayerGradientsErrors(t *testing.T) {
 	cases := []struct {
 		name    string
 		layer   Layer
-		weights map[string]*tensors.Tensor
-		dy      *tensors.Tensor
+		weights map[string]*tensor.Tensor
+		dy      *tensor.Tensor
 		want    []string
 	}{
-		{"unknown weight", Dense(2), map[string]*tensors.Tensor{"W": t32(make([]float32, 6), 3, 2)}, nil,
+		{"unknown weight", Dense(2), map[string]*tensor.Tensor{"W": t32(make([]float32, 6), 3, 2)}, nil,
 			[]string{`no weight "W"`, "weights, bias"}},
-		{"wrong weight shape", Dense(2), map[string]*tensors.Tensor{"weights": t32(make([]float32, 6), 2, 3)}, nil,
+		{"wrong weight shape", Dense(2), map[string]*tensor.Tensor{"weights": t32(make([]float32, 6), 2, 3)}, nil,
 			[]string{`weight "weights"`, "shape (3, 2)", "(2, 3)"}},
 		{"wrong Δy shape", Dense(2), nil, t32(make([]float32, 6), 2, 3),
 			[]string{"Δy has shape (2, 3)", "(2, 2)"}},
 		{"bad input for the layer", Conv2D(2, 3), nil, nil,
 			[]string{"Conv2D", "(2, 3)", "(batch, height, width, channels)"}},
-		{"integer Δy", Dense(2), nil, tensors.FromFlatDataAndDimensions([]int32{1, 2, 3, 4}, 2, 2),
-			[]string{"Δy has dtype", "float32"}},
+		{"inconsistent Δy", Dense(2), nil, &tensor.Tensor{Shape: []int{2, 2}, Data: []float64{1, 2, 3}},
+			[]string{"Δy has shape [2 2] (4 values) but 3 values"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -203,7 +196,7 @@ func TestLayerGradientsErrors(t *testing.T) {
 func TestRNNOneUnitByHand(t *testing.T) {
 	wx, wh, b := 0.5, -1.0, 0.1
 	xs := []float64{1, 2, -1}
-	weights := map[string]*tensors.Tensor{
+	weights := map[string]*tensor.Tensor{
 		"W": t32([]float32{float32(wx)}, 1, 1), "U": t32([]float32{float32(wh)}, 1, 1), "bias": t32([]float32{float32(b)}, 1)}
 	x := t32([]float32{1, 2, -1}, 1, 3, 1)
 	var hs []float64
@@ -263,7 +256,7 @@ func TestLSTMOneUnitByHand(t *testing.T) {
 		h = o * math.Tanh(c)
 		hs = append(hs, h)
 	}
-	weights := map[string]*tensors.Tensor{"W": t32(f32s(w), 1, 4), "U": t32(f32s(u), 1, 4), "bias": t32(f32s(b), 4)}
+	weights := map[string]*tensor.Tensor{"W": t32(f32s(w), 1, 4), "U": t32(f32s(u), 1, 4), "bias": t32(f32s(b), 4)}
 	g, err := LayerGradients(LSTM(1).Sequences(), t32(f32s(xs), 1, 2, 1), weights, nil)
 	require.NoError(t, err)
 	requireNear(t, "h_1, h_2", hs, f64(g.Y), 1e-6)
@@ -295,9 +288,9 @@ func TestRecurrentNumericalGradients(t *testing.T) {
 			// Random weights with σ = 0.5, biases too, so that every gate is away from 0.
 			init, err := LayerGradients(c.layer, x, nil, nil)
 			require.NoError(t, err)
-			weights := map[string]*tensors.Tensor{}
+			weights := map[string]*tensor.Tensor{}
 			for name, v := range init.Weights {
-				weights[name] = randT(rng, 0.5, v.Shape().Dimensions...)
+				weights[name] = randT(rng, 0.5, v.Shape...)
 			}
 			checkNumerical(t, c.layer, x, weights, uint64(c.steps))
 		})
@@ -341,9 +334,9 @@ func TestConvTranspose2DByHand(t *testing.T) {
 	// scaled by each pixel.
 	x := t32([]float32{1, 2, 3, 4}, 1, 2, 2, 1)
 	w := t32([]float32{1, 10, 100, 1000}, 2, 2, 1, 1)
-	g, err := LayerGradients(ConvTranspose2D(1, 2, 2), x, map[string]*tensors.Tensor{"kernel": w}, nil)
+	g, err := LayerGradients(ConvTranspose2D(1, 2, 2), x, map[string]*tensor.Tensor{"kernel": w}, nil)
 	require.NoError(t, err)
-	require.Equal(t, []int{1, 4, 4, 1}, g.Y.Shape().Dimensions)
+	require.Equal(t, []int{1, 4, 4, 1}, g.Y.Shape)
 	requireNear(t, "y", []float64{
 		1, 10, 2, 20,
 		100, 1000, 200, 2000,
@@ -357,10 +350,10 @@ func TestConvTranspose2DByHand(t *testing.T) {
 			layer := &ConvTranspose2DLayer{Filters: 2, Kernel: c.k, Stride: c.s, Padding: c.p}
 			x := randT(rng, 1, 2, 3, 4, 3)
 			kernel, bias := randT(rng, 1, c.k, c.k, 3, 2), randT(rng, 1, 2)
-			g, err := LayerGradients(layer, x, map[string]*tensors.Tensor{"kernel": kernel, "bias": bias}, nil)
+			g, err := LayerGradients(layer, x, map[string]*tensor.Tensor{"kernel": kernel, "bias": bias}, nil)
 			require.NoError(t, err)
-			want, dims := convTransposeRef(f64(x), x.Shape().Dimensions, f64(kernel), c.k, 2, c.s, c.p, f64(bias))
-			require.Equal(t, dims, g.Y.Shape().Dimensions)
+			want, dims := convTransposeRef(f64(x), x.Shape, f64(kernel), c.k, 2, c.s, c.p, f64(bias))
+			require.Equal(t, dims, g.Y.Shape)
 			e := relErr(want, f64(g.Y))
 			require.Lessf(t, e, 1e-5, "y: relative error %.2g", e)
 		})
@@ -376,13 +369,13 @@ func TestConvTranspose2DIsConv2DAdjoint(t *testing.T) {
 			const cin, cout = 2, 3
 			x := randT(rng, 1, 1, c.n, c.n, cin)
 			kernel := randT(rng, 1, c.k, c.k, cin, cout)
-			conv, err := LayerGradients(Conv2D(cout, c.k).WithStride(c.s).WithPadding(c.p), x, map[string]*tensors.Tensor{"kernel": kernel}, nil)
+			conv, err := LayerGradients(Conv2D(cout, c.k).WithStride(c.s).WithPadding(c.p), x, map[string]*tensor.Tensor{"kernel": kernel}, nil)
 			require.NoError(t, err)
-			dy := randT(rng, 1, conv.Y.Shape().Dimensions...)
-			conv, err = LayerGradients(Conv2D(cout, c.k).WithStride(c.s).WithPadding(c.p), x, map[string]*tensors.Tensor{"kernel": kernel}, dy)
+			dy := randT(rng, 1, conv.Y.Shape...)
+			conv, err = LayerGradients(Conv2D(cout, c.k).WithStride(c.s).WithPadding(c.p), x, map[string]*tensor.Tensor{"kernel": kernel}, dy)
 			require.NoError(t, err)
 			// kernelT[m, n, o, c] = kernel[m, n, c, o].
-			kv, kt := tensors.MustCopyFlatData[float32](kernel), make([]float32, c.k*c.k*cin*cout)
+			kv, kt := kernel.Float32(), make([]float32, c.k*c.k*cin*cout)
 			for mn := range c.k * c.k {
 				for ci := range cin {
 					for o := range cout {
@@ -391,9 +384,9 @@ func TestConvTranspose2DIsConv2DAdjoint(t *testing.T) {
 				}
 			}
 			tr, err := LayerGradients(&ConvTranspose2DLayer{Filters: cin, Kernel: c.k, Stride: c.s, Padding: c.p}, dy,
-				map[string]*tensors.Tensor{"kernel": t32(kt, c.k, c.k, cout, cin)}, nil)
+				map[string]*tensor.Tensor{"kernel": t32(kt, c.k, c.k, cout, cin)}, nil)
 			require.NoError(t, err)
-			require.Equal(t, x.Shape().Dimensions, tr.Y.Shape().Dimensions)
+			require.Equal(t, x.Shape, tr.Y.Shape)
 			e := relErr(f64(conv.DX), f64(tr.Y))
 			t.Logf("relative difference %.2g", e)
 			require.Lessf(t, e, 1e-5, "ConvTranspose2D(Δy) %v\nConv2D ∂L/∂x %v", f64(tr.Y), f64(conv.DX))
@@ -429,7 +422,7 @@ func TestUpsampleAndConvTransposeNumericalGradients(t *testing.T) {
 	dy := randT(rng, 1, 2, 9, 9, 2)
 	res, err := r.run(x, nil, dy)
 	require.NoError(t, err)
-	xv, dyv := tensors.MustCopyFlatData[float32](x), f64(dy)
+	xv, dyv := x.Float32(), f64(dy)
 	num := make([]float64, len(xv))
 	for i := range xv {
 		orig := xv[i]
@@ -449,7 +442,7 @@ func TestUpsampleAndConvTransposeNumericalGradients(t *testing.T) {
 
 	for _, c := range []struct{ k, s, p int }{{3, 2, 0}, {4, 2, 1}, {2, 2, 0}} {
 		layer := &ConvTranspose2DLayer{Filters: 2, Kernel: c.k, Stride: c.s, Padding: c.p}
-		checkNumerical(t, layer, randT(rng, 1, 1, 3, 3, 2), map[string]*tensors.Tensor{"bias": randT(rng, 1, 2)}, 3)
+		checkNumerical(t, layer, randT(rng, 1, 1, 3, 3, 2), map[string]*tensor.Tensor{"bias": randT(rng, 1, 2)}, 3)
 	}
 }
 
@@ -459,7 +452,7 @@ func TestResidualByHand(t *testing.T) {
 	x := t32([]float32{1, 2, -1, 3}, 2, 2)
 	w := t32([]float32{1, 2, 0, -1}, 2, 2) // W = [[1, 2], [0, −1]]
 	b := t32([]float32{0.5, 0}, 2)
-	g, err := LayerGradients(Residual(Dense(2)), x, map[string]*tensors.Tensor{"dense_1/weights": w, "dense_1/bias": b}, nil)
+	g, err := LayerGradients(Residual(Dense(2)), x, map[string]*tensor.Tensor{"dense_1/weights": w, "dense_1/bias": b}, nil)
 	require.NoError(t, err)
 	// Row 1: x·W = (1, 2 − 2) = (1, 0); y = (1, 2) + (1, 0) + (0.5, 0) = (2.5, 2).
 	// Row 2: x·W = (−1, −2 − 3) = (−1, −5); y = (−1, 3) + (−1, −5) + (0.5, 0) = (−1.5, −2).
@@ -469,7 +462,7 @@ func TestResidualByHand(t *testing.T) {
 
 	p := t32([]float32{1, 0, 1, 0, 1, 1}, 2, 3) // P = [[1, 0, 1], [0, 1, 1]]
 	w3 := t32([]float32{0, 0, 1, 1, 0, 0}, 2, 3)
-	g, err = LayerGradients(Residual(Dense(3)), x, map[string]*tensors.Tensor{
+	g, err = LayerGradients(Residual(Dense(3)), x, map[string]*tensor.Tensor{
 		"dense_1/weights": w3, "dense_2/weights": p}, nil)
 	require.NoError(t, err)
 	require.ElementsMatch(t, []string{"dense_1/weights", "dense_1/bias", "dense_2/weights", "dense_2/bias"}, g.Trainable)
@@ -483,7 +476,7 @@ func TestResidualNumericalGradients(t *testing.T) {
 	rng := rand.New(rand.NewPCG(12, 13))
 	for _, c := range []struct {
 		layer Layer
-		x     *tensors.Tensor
+		x     *tensor.Tensor
 	}{
 		{Residual(Conv2D(2, 3).SamePadding(), Tanh(), Conv2D(2, 3).SamePadding()), randT(rng, 1, 2, 4, 4, 2)},
 		{Residual(Conv2D(3, 3).SamePadding(), Tanh()), randT(rng, 1, 1, 4, 4, 2)}, // projection 2 → 3 channels
@@ -492,9 +485,9 @@ func TestResidualNumericalGradients(t *testing.T) {
 		t.Run(c.layer.String(), func(t *testing.T) {
 			init, err := LayerGradients(c.layer, c.x, nil, nil)
 			require.NoError(t, err)
-			weights := map[string]*tensors.Tensor{}
+			weights := map[string]*tensor.Tensor{}
 			for _, name := range init.Trainable {
-				weights[name] = randT(rng, 0.5, init.Weights[name].Shape().Dimensions...)
+				weights[name] = randT(rng, 0.5, init.Weights[name].Shape...)
 			}
 			checkNumerical(t, c.layer, c.x, weights, 5)
 		})
@@ -506,7 +499,7 @@ func TestResidualNumericalGradients(t *testing.T) {
 func TestNumericalCheckCatchesWrongGradient(t *testing.T) {
 	rng := rand.New(rand.NewPCG(14, 15))
 	x := randT(rng, 1, 2, 3, 2)
-	weights := map[string]*tensors.Tensor{"W": randT(rng, 0.5, 2, 2), "U": randT(rng, 0.5, 2, 2), "bias": randT(rng, 0.5, 2)}
+	weights := map[string]*tensor.Tensor{"W": randT(rng, 0.5, 2, 2), "U": randT(rng, 0.5, 2, 2), "bias": randT(rng, 0.5, 2)}
 	dy := randT(rng, 1, 2, 2)
 	r := newLayerRunner(RNN(2), true)
 	res, err := r.run(x, weights, dy)

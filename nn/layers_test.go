@@ -41,7 +41,7 @@ func TestConv2DHandComputed(t *testing.T) {
 			setWeights(t, m, "/conv2d_1/bias", []float32{0.5}, 1)
 			out, err := m.Predict(x)
 			require.NoError(t, err)
-			require.Equal(t, []int{1, 2, 2, 1}, out.Shape().Dimensions) // (3 − 2)/1 + 1 = 2
+			require.Equal(t, []int{1, 2, 2, 1}, out.Shape) // (3 − 2)/1 + 1 = 2
 			// y00 = 1·1 + 2·2 + 3·4 + 4·5 + 0.5 = 37.5; y01 = 1·2 + 2·3 + 3·5 + 4·6 + 0.5 = 47.5
 			// y10 = 1·4 + 2·5 + 3·7 + 4·8 + 0.5 = 67.5; y11 = 1·5 + 2·6 + 3·8 + 4·9 + 0.5 = 77.5
 			requireClose(t, []float32{37.5, 47.5, 67.5, 77.5}, flat(t, out), 1e-5)
@@ -88,7 +88,7 @@ func TestPooling(t *testing.T) {
 		withConvAlgorithm(alg, func() {
 			out, err := Sequential(MaxPool2D(2)).Predict(d)
 			require.NoError(t, err)
-			require.Equal(t, []int{1, 2, 2, 1}, out.Shape().Dimensions)
+			require.Equal(t, []int{1, 2, 2, 1}, out.Shape)
 			requireClose(t, []float32{6, 8, 14, 16}, flat(t, out), 0)
 			out, err = Sequential(AvgPool2D(2)).Predict(d)
 			require.NoError(t, err)
@@ -187,7 +187,7 @@ func TestOtherLayerShapes(t *testing.T) {
 	for _, c := range cases {
 		out, err := c.m.Predict(c.d)
 		require.NoError(t, err, c.m.Summary())
-		require.Equal(t, c.want, out.Shape().Dimensions)
+		require.Equal(t, c.want, out.Shape)
 	}
 	// Upsampling repeats pixels.
 	d := &datasets.Dataset{X: []float32{1, 2, 3, 4}, Shape: []int{2, 2, 1}}

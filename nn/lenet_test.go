@@ -36,15 +36,15 @@ func TestLeNetMNIST(t *testing.T) {
 	// Introspection: conv filters, feature maps, gradient norms.
 	w, err := m.Weights("conv2d_1")
 	require.NoError(t, err)
-	require.Equal(t, []int{5, 5, 1, 6}, w["kernel"].Shape().Dimensions)
+	require.Equal(t, []int{5, 5, 1, 6}, w["kernel"].Shape)
 	_, err = m.Weights("conv9")
 	require.ErrorContains(t, err, "conv2d_1")
 	acts, err := m.Activations(test.Take(2))
 	require.NoError(t, err)
 	require.Len(t, acts, 12)
 	require.Equal(t, "conv2d_1", acts[0].Layer)
-	require.Equal(t, []int{2, 28, 28, 6}, acts[0].Value.Shape().Dimensions)
-	require.Equal(t, []int{2, 10}, acts[11].Value.Shape().Dimensions)
+	require.Equal(t, []int{2, 28, 28, 6}, acts[0].Value.Shape)
+	require.Equal(t, []int{2, 10}, acts[11].Value.Shape)
 	norms, err := m.GradientNorms(test.Take(32))
 	require.NoError(t, err)
 	require.Len(t, norms, 5) // 2 Conv2D + 3 Dense

@@ -125,3 +125,13 @@ func diceLoss(output, target *Node) *Node {
 	dice := graph.Div(graph.AddScalar(graph.MulScalar(inter, 2), 1), graph.AddScalar(sum, 1))
 	return graph.OneMinus(dice)
 }
+
+// isCustomLoss reports whether l was made by the student (NewLoss) rather than being one of
+// nn's losses, which all need targets.
+func isCustomLoss(l Loss) bool {
+	switch l {
+	case MSE, L1, CrossEntropy, BinaryCrossEntropy, Dice:
+		return false
+	}
+	return l != nil
+}

@@ -3,6 +3,8 @@ package nn
 import (
 	"fmt"
 	"math"
+
+	"github.com/godl-course/godl/tensor"
 )
 
 // Accuracy is the fraction of predictions equal to the labels.
@@ -20,14 +22,19 @@ func Accuracy(pred, labels []int) float64 {
 }
 
 // TopKAccuracy is the fraction of examples whose label is among the k largest of its scores;
-// scores holds one row of `classes` values per example (e.g. from Predict).
-func TopKAccuracy(scores []float32, classes int, labels []int, k int) float64 {
-	if classes <= 0 || len(scores) != classes*len(labels) || len(labels) == 0 {
+// scores holds one row of class scores per example, (examples, classes), e.g. from Predict.
+// NaN when the rows and the labels do not match.
+func TopKAccuracy(scores *tensor.Tensor, labels []int, k int) float64 {
+	if scores == nil || scores.Len() != len(labels) || len(labels) == 0 {
 		return math.NaN()
 	}
+	rows := scores.Rows()
 	ok := 0
 	for i, l := range labels {
-		row := scores[i*classes : (i+1)*classes]
+		row := rows[i]
+		if l < 0 || l >= len(row) {
+			return math.NaN()
+		}
 		higher := 0
 		for _, v := range row {
 			if v > row[l] {
@@ -41,7 +48,9 @@ func TopKAccuracy(scores []float32, classes int, labels []int, k int) float64 {
 	return float64(ok) / float64(len(labels))
 }
 
-// ConfusionMatrix counts cm[true][predicted].
+// ConfusionMatrix counts cm[true][predicted]: row t, column p is the number of examples of true
+// class t predicted as p. The arguments are in the same order as everywhere in the course
+// (Accuracy, viz.Confusion): predictions first, then the true labels.
 func ConfusionMatrix(pred, labels []int, classes int) [][]int {
 	cm := make([][]int, classes)
 	for i := range cm {
@@ -88,24 +97,25 @@ func PrecisionRecallF1(cm [][]int) ClassScores {
 	return s
 }
 
-func binarize(v []float32, threshold float32) []bool {
-	b := make([]bool, len(v))
-	for i, x := range v {
-		b[i] = x > threshold
-	}
-	return b
+// sameSize reports whether two tensors hold the same number of values (their shapes may differ,
+// e.g. (N, H, W, 1) against (N, H, W)).
+func sameSize(a, b *tensor.Tensor) bool {
+	return a != nil && b != nil && len(a.Data) == len(b.Data) && len(a.Data) > 0
 }
 
-// IoU is the intersection over union |P ∩ T|/|P ∪ T| of two masks, each value counted as
-// "in" when above threshold (1 when both are empty).
-func IoU(pred, target []float32, threshold float32) float64 {
-	p, t := binarize(pred, threshold), binarize(target, threshold)
+// IoU is the intersection over union |P ∩ T|/|P ∪ T| of two masks, each value counted as "in"
+// when above threshold (1 when both are empty); NaN when they differ in size.
+func IoU(pred, target *tensor.Tensor, threshold float64) float64 {
+	if !sameSize(pred, target) {
+		return math.NaN()
+	}
 	var inter, union int
-	for i := range p {
-		if p[i] && t[i] {
+	for i, p := range pred.Data {
+		pi, ti := p > threshold, target.Data[i] > threshold
+		if pi && ti {
 			inter++
 		}
-		if p[i] || t[i] {
+		if pi || ti {
 			union++
 		}
 	}
@@ -115,18 +125,22 @@ func IoU(pred, target []float32, threshold float32) float64 {
 	return float64(inter) / float64(union)
 }
 
-// DiceScore is 2|P ∩ T|/(|P| + |T|) of two masks thresholded as in IoU (1 when both are empty).
-func DiceScore(pred, target []float32, threshold float32) float64 {
-	p, t := binarize(pred, threshold), binarize(target, threshold)
+// DiceScore is 2|P ∩ T|/(|P| + |T|) of two masks thresholded as in IoU (1 when both are empty);
+// NaN when they differ in size.
+func DiceScore(pred, target *tensor.Tensor, threshold float64) float64 {
+	if !sameSize(pred, target) {
+		return math.NaN()
+	}
 	var inter, sum int
-	for i := range p {
-		if p[i] && t[i] {
+	for i, p := range pred.Data {
+		pi, ti := p > threshold, target.Data[i] > threshold
+		if pi && ti {
 			inter++
 		}
-		if p[i] {
+		if pi {
 			sum++
 		}
-		if t[i] {
+		if ti {
 			sum++
 		}
 	}
@@ -137,27 +151,35 @@ func DiceScore(pred, target []float32, threshold float32) float64 {
 }
 
 // PSNR is the peak signal-to-noise ratio in dB, 10·log10(L²/MSE), L the data range (1 for
-// images in [0,1]); +Inf for identical images.
-func PSNR(img, ref []float32, dataRange float64) float64 {
+// images in [0,1]); +Inf for identical images, NaN when they differ in size.
+func PSNR(img, ref *tensor.Tensor, dataRange float64) float64 {
+	if !sameSize(img, ref) {
+		return math.NaN()
+	}
 	var mse float64
-	for i := range img {
-		d := float64(img[i]) - float64(ref[i])
+	for i, v := range img.Data {
+		d := v - ref.Data[i]
 		mse += d * d
 	}
-	mse /= float64(len(img))
+	mse /= float64(len(img.Data))
 	return 10 * math.Log10(dataRange*dataRange/mse)
 }
 
-// SSIM is the structural similarity of two H×W×C images (channels last) with data range L:
+// SSIM is the structural similarity of two images of shape (H, W, C) or (H, W) (channels last)
+// with data range L:
 // the mean over 7×7 windows (and channels) of
 //
 //	(2 μx μy + C1)(2 σxy + C2) / ((μx² + μy² + C1)(σx² + σy² + C2)),  C1 = (0.01 L)², C2 = (0.03 L)²,
 //
 // with sample (co)variances, as scikit-image's structural_similarity with its defaults.
-func SSIM(img, ref []float32, h, w, c int, dataRange float64) (float64, error) {
+func SSIM(img, ref *tensor.Tensor, dataRange float64) (float64, error) {
 	const win = 7
-	if len(img) != h*w*c || len(ref) != h*w*c {
-		return 0, fmt.Errorf("nn.SSIM: images have %d and %d values, want %d×%d×%d", len(img), len(ref), h, w, c)
+	if img == nil || ref == nil || (img.Rank() != 2 && img.Rank() != 3) || !img.SameShape(ref) {
+		return 0, fmt.Errorf("nn.SSIM: want two images of the same shape (H, W, C) or (H, W), got %v and %v", tensorShape(img), tensorShape(ref))
+	}
+	h, w, c := img.Shape[0], img.Shape[1], 1
+	if img.Rank() == 3 {
+		c = img.Shape[2]
 	}
 	if h < win || w < win {
 		return 0, fmt.Errorf("nn.SSIM: images of %d×%d are smaller than the 7×7 window", h, w)
@@ -168,7 +190,7 @@ func SSIM(img, ref []float32, h, w, c int, dataRange float64) (float64, error) {
 	var sum float64
 	var count int
 	for ch := range c {
-		at := func(v []float32, y, x int) float64 { return float64(v[(y*w+x)*c+ch]) }
+		at := func(v *tensor.Tensor, y, x int) float64 { return v.Data[(y*w+x)*c+ch] }
 		for y := 0; y+win <= h; y++ {
 			for x := 0; x+win <= w; x++ {
 				var sx, sy, sxx, syy, sxy float64
@@ -192,4 +214,12 @@ func SSIM(img, ref []float32, h, w, c int, dataRange float64) (float64, error) {
 		}
 	}
 	return sum / float64(count), nil
+}
+
+// tensorShape is t's shape for messages ("nil" for a nil tensor).
+func tensorShape(t *tensor.Tensor) any {
+	if t == nil {
+		return "nil"
+	}
+	return t.Shape
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/godl-course/godl/tensor"
 	"github.com/stretchr/testify/require"
 )
 
@@ -22,31 +23,30 @@ func TestMetrics(t *testing.T) {
 	require.InDelta(t, 1, s.Recall[1], 1e-12)
 	require.InDelta(t, 2.0/3, s.F1[1], 1e-12)
 
-	scores := []float32{0.1, 0.5, 0.4 /* label 2: 2nd */, 0.7, 0.2, 0.1 /* label 1: 2nd */, 0.2, 0.3, 0.5 /* label 0: 3rd */}
-	require.InDelta(t, 0.0, TopKAccuracy(scores, 3, []int{2, 1, 0}, 1), 1e-12)
-	require.InDelta(t, 2.0/3, TopKAccuracy(scores, 3, []int{2, 1, 0}, 2), 1e-12)
+	scores := tensor.New([]float64{0.1, 0.5, 0.4 /* label 2: 2nd */, 0.7, 0.2, 0.1 /* label 1: 2nd */, 0.2, 0.3, 0.5 /* label 0: 3rd */}, 3, 3)
+	require.InDelta(t, 0.0, TopKAccuracy(scores, []int{2, 1, 0}, 1), 1e-12)
+	require.InDelta(t, 2.0/3, TopKAccuracy(scores, []int{2, 1, 0}, 2), 1e-12)
+	require.True(t, math.IsNaN(TopKAccuracy(scores, []int{2, 1}, 1)), "rows and labels differ in number")
 
-	p := []float32{1, 1, 0, 0}
-	q := []float32{1, 0, 1, 0}
+	p := tensor.New([]float64{1, 1, 0, 0})
+	q := tensor.New([]float64{1, 0, 1, 0})
 	require.InDelta(t, 1.0/3, IoU(p, q, 0.5), 1e-12)
 	require.InDelta(t, 0.5, DiceScore(p, q, 0.5), 1e-12)
+	require.True(t, math.IsNaN(IoU(p, tensor.New([]float64{1, 0}), 0.5)), "masks of different sizes")
 	// MSE = 2·0.1²/4 = 0.005 → PSNR = 10·log10(1/0.005).
-	require.InDelta(t, 10*math.Log10(200), PSNR([]float32{0.1, 0.2, 0.3, 0.4}, []float32{0.2, 0.2, 0.2, 0.4}, 1), 1e-5)
+	require.InDelta(t, 10*math.Log10(200), PSNR(tensor.New([]float64{0.1, 0.2, 0.3, 0.4}), tensor.New([]float64{0.2, 0.2, 0.2, 0.4}), 1), 1e-9)
 	require.True(t, math.IsInf(PSNR(p, p, 1), 1))
 
-	img := make([]float32, 8*8)
-	for i := range img {
-		img[i] = float32(i%8) / 8
+	img := tensor.Zeros(8, 8, 1)
+	for i := range img.Data {
+		img.Data[i] = float64(i%8) / 8
 	}
-	ssim, err := SSIM(img, img, 8, 8, 1, 1)
+	ssim, err := SSIM(img, img, 1)
 	require.NoError(t, err)
 	require.InDelta(t, 1, ssim, 1e-9)
 	// A constant shift c changes only the luminance term: (2μ(μ+c) + C1)/(μ² + (μ+c)² + C1).
-	shifted := make([]float32, len(img))
-	for i := range img {
-		shifted[i] = img[i] + 0.1
-	}
-	ssim, err = SSIM(img, shifted, 8, 8, 1, 1)
+	shifted := img.Map(func(v float64) float64 { return v + 0.1 })
+	ssim, err = SSIM(img, shifted, 1)
 	require.NoError(t, err)
 	c1 := 1e-4
 	var want float64
@@ -54,5 +54,7 @@ func TestMetrics(t *testing.T) {
 		mu := float64(x0+3) / 8
 		want += (2*mu*(mu+0.1) + c1) / (mu*mu + (mu+0.1)*(mu+0.1) + c1)
 	}
-	require.InDelta(t, want/2, ssim, 1e-4)
+	require.InDelta(t, want/2, ssim, 1e-9)
+	_, err = SSIM(img, tensor.Zeros(8, 7, 1), 1)
+	require.ErrorContains(t, err, "same shape")
 }

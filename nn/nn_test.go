@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/godl-course/godl/datasets"
+	"github.com/godl-course/godl/tensor"
 )
 
 func TestMain(m *testing.M) {
@@ -33,9 +34,17 @@ func setWeights(t *testing.T, m *Model, path string, values []float32, dims ...i
 	require.NoError(t, v.SetValue(tensors.FromFlatDataAndDimensions(values, dims...)))
 }
 
-func flat(t *testing.T, x *tensors.Tensor) []float32 {
+// flat returns the values of a course tensor or of a GoMLX tensor as float32.
+func flat(t *testing.T, x any) []float32 {
 	t.Helper()
-	return tensors.MustCopyFlatData[float32](x)
+	switch v := x.(type) {
+	case *tensor.Tensor:
+		return v.Float32()
+	case *tensors.Tensor:
+		return tensors.MustCopyFlatData[float32](v)
+	}
+	t.Fatalf("flat: %T is not a tensor", x)
+	return nil
 }
 
 func requireClose(t *testing.T, want, got []float32, tol float64) {
@@ -55,7 +64,7 @@ func TestDenseForward(t *testing.T) {
 	x := &datasets.Dataset{X: []float32{1, 0, -1, 2, 1, 0.5}, Shape: []int{3}}
 	out, err := m.Predict(x)
 	require.NoError(t, err)
-	require.Equal(t, []int{2, 2}, out.Shape().Dimensions)
+	require.Equal(t, []int{2, 2}, out.Shape)
 	// Example 1: (1·1 + 0·3 + (−1)·5 + 0.5, 1·2 + 0·4 + (−1)·6 − 1) = (−3.5, −5).
 	// Example 2: (2·1 + 1·3 + 0.5·5 + 0.5, 2·2 + 1·4 + 0.5·6 − 1) = (8, 10).
 	requireClose(t, []float32{-3.5, -5, 8, 10}, flat(t, out), 1e-5)
@@ -220,4 +229,11 @@ func TestSummary(t *testing.T) {
 		require.Contains(t, s, want)
 	}
 	require.True(t, strings.Contains(m.SummaryHTML(), "<table"))
+
+	// After Predict on 5 examples the shapes still read (N, ...), not (N(5, ...).
+	_, err := m.Predict(&datasets.Dataset{Name: "five", Shape: []int{28, 28, 1}, X: make([]float32, 5*784)})
+	require.NoError(t, err)
+	s = m.Summary()
+	require.Contains(t, s, "(N, 64)")
+	require.NotContains(t, s, "N(")
 }

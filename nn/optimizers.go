@@ -132,7 +132,15 @@ type RMSPropOptimizer struct {
 func RMSProp(lr float64) *RMSPropOptimizer { return &RMSPropOptimizer{LR: lr} }
 
 func (o *RMSPropOptimizer) LearningRate() float64 { return o.LR }
-func (o *RMSPropOptimizer) String() string        { return fmt.Sprintf("RMSProp(lr=%g)", o.LR) }
+func (o *RMSPropOptimizer) String() string {
+	if o.Rho != 0 && o.Rho != 0.9 {
+		return fmt.Sprintf("RMSProp(lr=%g, ρ=%g)", o.LR, o.Rho)
+	}
+	return fmt.Sprintf("RMSProp(lr=%g)", o.LR)
+}
+
+// WithRho sets ρ, the decay of the mean of squared gradients (default 0.9), and returns the optimizer.
+func (o *RMSPropOptimizer) WithRho(rho float64) *RMSPropOptimizer { o.Rho = rho; return o }
 
 // Update implements Optimizer.
 func (o *RMSPropOptimizer) Update(u *Updater) {
@@ -166,7 +174,20 @@ type AdamOptimizer struct {
 func Adam(lr float64) *AdamOptimizer { return &AdamOptimizer{LR: lr} }
 
 func (o *AdamOptimizer) LearningRate() float64 { return o.LR }
-func (o *AdamOptimizer) String() string        { return fmt.Sprintf("Adam(lr=%g)", o.LR) }
+func (o *AdamOptimizer) String() string {
+	b1, b2 := orDefault(o.Beta1, 0.9), orDefault(o.Beta2, 0.999)
+	if b1 != 0.9 || b2 != 0.999 {
+		return fmt.Sprintf("Adam(lr=%g, β1=%g, β2=%g)", o.LR, b1, b2)
+	}
+	return fmt.Sprintf("Adam(lr=%g)", o.LR)
+}
+
+// WithBetas sets β1 and β2 (defaults 0.9 and 0.999; GANs often use β1 = 0.5) and returns the
+// optimizer: nn.Adam(2e-4).WithBetas(0.5, 0.999).
+func (o *AdamOptimizer) WithBetas(beta1, beta2 float64) *AdamOptimizer {
+	o.Beta1, o.Beta2 = beta1, beta2
+	return o
+}
 
 // Update implements Optimizer.
 func (o *AdamOptimizer) Update(u *Updater) {

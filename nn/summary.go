@@ -45,13 +45,23 @@ func (m *Model) summaryRows() (rows [][4]string, trainable, nonTrainable int) {
 		if li.NonTrainable > 0 {
 			params += fmt.Sprintf(" (+%d)", li.NonTrainable)
 		}
-		rows = append(rows, [4]string{name, li.Config, "(N" + strings.TrimPrefix(dimsString(li.OutputShape), "(1"), params})
+		rows = append(rows, [4]string{name, li.Config, batchDimsString(li.OutputShape), params})
 		if li.Depth == 0 {
 			trainable += li.Trainable
 			nonTrainable += li.NonTrainable
 		}
 	}
 	return
+}
+
+// batchDimsString writes an output shape with its batch axis as "N", whatever the batch size of
+// the run that recorded it (Build uses 1, Predict the whole data set): (N, 28, 28, 1).
+func batchDimsString(dims []int) string {
+	parts := []string{"N"}
+	for _, d := range dims[min(1, len(dims)):] {
+		parts = append(parts, fmt.Sprint(d))
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
 }
 
 const notBuilt = "model not built yet: call Fit, or Build with the shape of one example, e.g. Build(28, 28, 1)"

@@ -17,6 +17,8 @@ parts=("$@")
 for part in "${parts[@]}"; do
   case "$part" in
     go)
+      echo "==> go mod tidy -diff (go.mod and go.sum as go mod tidy writes them)"
+      go mod tidy -diff
       echo "==> go vet ./... (with and without XLA)"
       go vet $TAGS ./...
       [ -z "$TAGS" ] || go vet ./...

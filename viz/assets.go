@@ -4,52 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
+
+	"github.com/godl-course/godl/viz/assets"
 )
-
-// EchartsEnv names the environment variable holding the absolute path of echarts.min.js.
-// The course kernel sets it; it is looked at before any other place.
-const EchartsEnv = "GODL_ECHARTS_JS"
-
-// echartsRelPath is where `npm ci` at the module root puts the library.
-var echartsRelPath = filepath.Join("node_modules", "echarts", "dist", "echarts.min.js")
-
-// EchartsPath returns the path of echarts.min.js: $GODL_ECHARTS_JS when set, else
-// node_modules/echarts/dist/echarts.min.js in the first folder above this package's source or
-// above the working directory that has it. The error says what to run when it is not found.
-func EchartsPath() (string, error) {
-	if p := os.Getenv(EchartsEnv); p != "" {
-		if st, err := os.Stat(p); err != nil || st.IsDir() {
-			return "", fmt.Errorf("viz: $%s=%q is not a readable echarts.min.js file; run `make setup` at the repository root (it runs `npm ci`), or unset %s", EchartsEnv, p, EchartsEnv)
-		}
-		return p, nil
-	}
-	var starts []string
-	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
-		starts = append(starts, filepath.Dir(file))
-	}
-	if wd, err := os.Getwd(); err == nil {
-		starts = append(starts, wd)
-	}
-	for _, dir := range starts {
-		for {
-			p := filepath.Join(dir, echartsRelPath)
-			if st, err := os.Stat(p); err == nil && !st.IsDir() {
-				return p, nil
-			}
-			parent := filepath.Dir(dir)
-			if parent == dir {
-				break
-			}
-			dir = parent
-		}
-	}
-	return "", fmt.Errorf("viz: the echarts library (%s) was not found above %s, and $%s is not set: run `make setup` at the repository root (it runs `npm ci` to install echarts from package.json)",
-		echartsRelPath, strings.Join(starts, " or "), EchartsEnv)
-}
 
 var (
 	echartsMu   sync.Mutex
@@ -59,7 +18,7 @@ var (
 
 // echartsScript returns the content of echarts.min.js (read once per process).
 func echartsScript() ([]byte, error) {
-	path, err := EchartsPath()
+	path, err := assets.EchartsPath()
 	if err != nil {
 		return nil, err
 	}

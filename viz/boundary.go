@@ -8,6 +8,8 @@ import (
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
 	"github.com/godl-course/godl/datasets"
+	"github.com/godl-course/godl/nn"
+	"github.com/godl-course/godl/tensor"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -19,9 +21,9 @@ const boundaryGrid = 60
 
 // DecisionBoundaryChart builds the decision boundary of a 2-D classifier: the class predicted
 // on a 60×60 grid over the data's range (plus 10% on each side) as a light background, and the
-// examples of ds (Shape [2]) as dots coloured by their label. predict gets N points as N×2
-// row-major values (the layout of Dataset.X) and returns one class per point.
-func DecisionBoundaryChart(ds *datasets.Dataset, predict func(points []float32) []int, options ...Option) (*Chart, error) {
+// examples of ds (Shape [2]) as dots coloured by their label. predict gets the N points of the
+// grid as a tensor (N, 2) and returns one class per point.
+func DecisionBoundaryChart(ds *datasets.Dataset, predict func(points *tensor.Tensor) []int, options ...Option) (*Chart, error) {
 	if ds == nil || ds.Len() == 0 || len(ds.Shape) != 1 || ds.Shape[0] != 2 || ds.Labels == nil {
 		return nil, fmt.Errorf("viz: a decision boundary needs a labelled data set of 2-D points (Shape [2])")
 	}
@@ -43,7 +45,7 @@ func DecisionBoundaryChart(ds *datasets.Dataset, predict func(points []float32) 
 			grid = append(grid, float32(x0+dx*(float64(i)+0.5)), float32(y0+dy*(float64(j)+0.5)))
 		}
 	}
-	pred := predict(grid)
+	pred := predict(tensor.FromFloat32(grid, n*n, 2))
 	if len(pred) != n*n {
 		return nil, fmt.Errorf("viz: predict returned %d classes for %d points; return one class per point", len(pred), n*n)
 	}
@@ -91,13 +93,14 @@ func DecisionBoundaryChart(ds *datasets.Dataset, predict func(points []float32) 
 		"tooltip": opts.Tooltip{Show: opts.Bool(true)},
 		"legend":  opts.Legend{Show: opts.Bool(true), Top: "bottom"},
 		"grid":    []opts.Grid{{Left: "50", Right: "30", Top: "50", Bottom: "60"}},
-		"xAxis":   []opts.XAxis{{Type: "value", Min: json4(x0), Max: json4(x1)}},
-		"yAxis":   []opts.YAxis{{Type: "value", Min: json4(y0), Max: json4(y1)}},
+		"xAxis":   []opts.XAxis{{Type: "value", Name: s.xLabel, NameLocation: "middle", NameGap: 28, Min: json4(x0), Max: json4(x1)}},
+		"yAxis":   []opts.YAxis{{Type: "value", Name: s.yLabel, Min: json4(y0), Max: json4(y1)}},
 		"series":  series,
 	}
 	c := &Chart{Title: title, Width: w, Height: h, option: option}
 	c.paint = func(dc draw.Canvas) error {
 		pl := plot.New()
+		pl.X.Label.Text, pl.Y.Label.Text = s.xLabel, s.yLabel
 		pl.X.Min, pl.X.Max, pl.Y.Min, pl.Y.Max = x0, x1, y0, y1
 		pl.Add(&classGrid{pred: pred, n: n, x0: x0, y0: y0, dx: dx, dy: dy})
 		for k := range classes {
@@ -126,8 +129,31 @@ func DecisionBoundaryChart(ds *datasets.Dataset, predict func(points []float32) 
 	return c, nil
 }
 
-// DecisionBoundary shows the decision boundary of predict over the 2-D data set ds.
-func DecisionBoundary(ds *datasets.Dataset, predict func(points []float32) []int, options ...Option) (Files, error) {
+// DecisionBoundary shows the classes a model predicts over the plane of the 2-D data set ds,
+// with ds's points on top: viz.DecisionBoundary(train, model).
+func DecisionBoundary(ds *datasets.Dataset, model *nn.Model, options ...Option) (Files, error) {
+	if model == nil {
+		return show(nil, fmt.Errorf("viz: the model is nil"))
+	}
+	var err error
+	c, cerr := DecisionBoundaryChart(ds, func(points *tensor.Tensor) []int {
+		pred, e := model.Classify(&datasets.Dataset{Name: "grid", Shape: []int{2}, X: points.Float32()})
+		if e != nil {
+			err = e
+			return nil
+		}
+		return pred
+	}, options...)
+	if err != nil {
+		return show(nil, fmt.Errorf("viz: DecisionBoundary: %w", err))
+	}
+	return show(c, cerr)
+}
+
+// DecisionBoundaryFunc shows the decision boundary of any classifier of 2-D points (a model
+// written by hand with nn/scratch, a nearest-neighbour rule): predict gets the points as a
+// tensor (N, 2) and returns one class per point.
+func DecisionBoundaryFunc(ds *datasets.Dataset, predict func(points *tensor.Tensor) []int, options ...Option) (Files, error) {
 	return show(DecisionBoundaryChart(ds, predict, options...))
 }
 

@@ -6,15 +6,16 @@ import (
 	"testing"
 
 	"github.com/godl-course/godl/datasets"
+	"github.com/godl-course/godl/tensor"
 )
 
 func TestDecisionBoundary(t *testing.T) {
 	// Class 0 on the left (x < 0), class 1 on the right; the classifier splits at x = 0.
 	ds := &datasets.Dataset{Name: "halves", Shape: []int{2}, X: []float32{-1, -1, -1, 1, 1, -1, 1, 1}, Labels: []int{0, 0, 1, 1}, Classes: []string{"left", "right"}}
-	predict := func(p []float32) []int {
-		out := make([]int, len(p)/2)
+	predict := func(p *tensor.Tensor) []int {
+		out := make([]int, p.Len())
 		for i := range out {
-			if p[2*i] > 0 {
+			if p.At(i, 0) > 0 {
 				out[i] = 1
 			}
 		}
@@ -49,7 +50,7 @@ func TestDecisionBoundary(t *testing.T) {
 			t.Errorf("class %d region: %d pixels of its light colour, want ≥ 30000", k, n)
 		}
 	}
-	bad := func(p []float32) []int { return []int{0} }
+	bad := func(p *tensor.Tensor) []int { return []int{0} }
 	if _, err := DecisionBoundaryChart(ds, bad); err == nil || !strings.Contains(err.Error(), "returned 1 classes") {
 		t.Errorf("bad predict: %v", err)
 	}

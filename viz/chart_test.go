@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/godl-course/godl/viz/assets"
 )
 
 func TestFuncChartOptionAndPNG(t *testing.T) {
@@ -91,9 +93,9 @@ func TestLinesLogAndBadInput(t *testing.T) {
 	}
 }
 
-func TestActivationsDerivative(t *testing.T) {
+func TestFuncsDerivative(t *testing.T) {
 	sigmoid := func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
-	c, err := ActivationsChart(map[string]func(float64) float64{"tanh": math.Tanh, "sigmoid": sigmoid}, -4, 4)
+	c, err := FuncsChart(map[string]func(float64) float64{"tanh": math.Tanh, "sigmoid": sigmoid}, -4, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,9 +192,9 @@ func TestFragmentEmbedsPNGAndScript(t *testing.T) {
 
 func TestEchartsPathAndLoader(t *testing.T) {
 	path := fakeEcharts(t)
-	got, err := EchartsPath()
+	got, err := assets.EchartsPath()
 	if err != nil || got != path {
-		t.Fatalf("EchartsPath() = %q, %v; want %q", got, err, path)
+		t.Fatalf("assets.EchartsPath() = %q, %v; want %q", got, err, path)
 	}
 	loader, err := echartsLoader()
 	if err != nil {
@@ -205,15 +207,15 @@ func TestEchartsPathAndLoader(t *testing.T) {
 		t.Error("the loader does not skip an already loaded library")
 	}
 
-	t.Setenv(EchartsEnv, filepath.Join(t.TempDir(), "missing.js"))
-	if _, err := EchartsPath(); err == nil || !strings.Contains(err.Error(), "make setup") || !strings.Contains(err.Error(), "missing.js") {
-		t.Errorf("missing $%s file: error %v", EchartsEnv, err)
+	t.Setenv(assets.EchartsEnv, filepath.Join(t.TempDir(), "missing.js"))
+	if _, err := assets.EchartsPath(); err == nil || !strings.Contains(err.Error(), "make setup") || !strings.Contains(err.Error(), "missing.js") {
+		t.Errorf("missing $%s file: error %v", assets.EchartsEnv, err)
 	}
 	small := filepath.Join(t.TempDir(), "echarts.min.js")
 	if err := os.WriteFile(small, []byte("not it"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv(EchartsEnv, small)
+	t.Setenv(assets.EchartsEnv, small)
 	if _, err := echartsLoader(); err == nil || !strings.Contains(err.Error(), "does not look like echarts") {
 		t.Errorf("wrong file: error %v", err)
 	}
@@ -224,8 +226,8 @@ func TestEchartsPathAndLoader(t *testing.T) {
 // the library must land in window.__godlEcharts, not register an AMD module, and not create a
 // global `echarts`.
 func TestLoaderWithRealEchartsInNode(t *testing.T) {
-	t.Setenv(EchartsEnv, "")
-	if _, err := EchartsPath(); err != nil {
+	t.Setenv(assets.EchartsEnv, "")
+	if _, err := assets.EchartsPath(); err != nil {
 		t.Skipf("echarts not installed (run `make setup`): %v", err)
 	}
 	node, err := exec.LookPath("node")
@@ -307,7 +309,7 @@ func TestSaveWritesPageAndPNG(t *testing.T) {
 	}
 
 	// Without the library the picture is still written, and the error says what to run.
-	t.Setenv(EchartsEnv, filepath.Join(dir, "nope.js"))
+	t.Setenv(assets.EchartsEnv, filepath.Join(dir, "nope.js"))
 	files, err = c.Save(dir)
 	if err == nil || !strings.Contains(err.Error(), "make setup") {
 		t.Errorf("no library: error %v", err)

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/godl-course/godl/viz/assets"
 )
 
 // decodePNG decodes b and checks its size.
@@ -101,6 +103,6 @@ func fakeEcharts(t *testing.T) string {
 	if err := os.WriteFile(path, []byte(js), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv(EchartsEnv, path)
+	t.Setenv(assets.EchartsEnv, path)
 	return path
 }

@@ -4,10 +4,12 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/godl-course/godl/tensor"
 )
 
 func TestHistogram(t *testing.T) {
-	c, d := Histogram([]float32{0, 0.1, 0.6, 1, float32(math.NaN()), 5}, 2, 0, 1)
+	c, d := histogram([]float32{0, 0.1, 0.6, 1, float32(math.NaN()), 5}, 2, 0, 1)
 	if c[0] != 0.25 || c[1] != 0.75 {
 		t.Errorf("centres %v", c)
 	}
@@ -21,9 +23,9 @@ func TestHistogram(t *testing.T) {
 }
 
 func TestHistogramsChart(t *testing.T) {
-	a := []float32{-1, 1, -1, 1}    // σ = 1
-	b := []float32{-0.1, 0.1, 0, 0} // σ ≈ 0.0707
-	c, err := HistogramsChart([]string{"layer 1", "layer 2"}, [][]float32{a, b})
+	a := tensor.New([]float64{-1, 1, -1, 1}, 2, 2) // σ = 1; any shape
+	b := tensor.New([]float64{-0.1, 0.1, 0, 0})    // σ ≈ 0.0707
+	c, err := HistogramsChart([]string{"layer 1", "layer 2"}, []*tensor.Tensor{a, b})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"github.com/godl-course/godl/datasets"
+	"github.com/godl-course/godl/tensor"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -15,10 +16,18 @@ import (
 // wrongColor marks wrong predictions.
 var wrongColor = color.NRGBA{R: 0xd6, G: 0x27, B: 0x28, A: 255}
 
-// ToImage turns one H×W×C example (C = 1 grey or 3 RGB, channels last, row-major) into an image.
-// Values are taken in [0,1] (clamped) unless normalize, which maps [min, max] of x to [0,1]
-// (for filters, activations, normalized inputs).
-func ToImage(x []float32, shape []int, normalize bool) (image.Image, error) {
+// ToImage turns one image tensor of shape (H, W, C) (C = 1 grey or 3 RGB, channels last) or
+// (H, W) into a Go image. Values are taken in [0, 1] (clamped) unless rescale, which maps
+// [min, max] of the image to black..white (for filters, activations, normalized inputs).
+func ToImage(t *tensor.Tensor, rescale bool) (image.Image, error) {
+	if t == nil {
+		return nil, fmt.Errorf("viz: the image tensor is nil")
+	}
+	return imageOf(t.Float32(), t.Shape, rescale)
+}
+
+// imageOf is ToImage on float32 values and a shape.
+func imageOf(x []float32, shape []int, normalize bool) (image.Image, error) {
 	if len(shape) == 2 {
 		shape = []int{shape[0], shape[1], 1}
 	}
@@ -174,8 +183,38 @@ func upscale(img image.Image, px int) image.Image {
 	return out
 }
 
-// ImagesChart builds a grid of images with optional labels (nil or one per image).
-func ImagesChart(images []image.Image, labels []string, options ...Option) (*Chart, error) {
+// ImagesChart builds a grid of the images of a batch tensor (N, H, W, C) or (N, H, W), values
+// in [0, 1] (or any range with Rescale(): each image from its min to its max), with optional
+// labels (nil or one per image).
+func ImagesChart(batch *tensor.Tensor, labels []string, options ...Option) (*Chart, error) {
+	if batch == nil || (batch.Rank() != 3 && batch.Rank() != 4) || batch.Len() == 0 {
+		shape := "nil"
+		if batch != nil {
+			shape = fmt.Sprint(batch.Shape)
+		}
+		return nil, fmt.Errorf("viz: Images wants a batch of images of shape (N, H, W, C) or (N, H, W), got %s (one image: add a first axis with Reshape(1, H, W, C), several: tensor.Stack)", shape)
+	}
+	s := newSettings(options)
+	images := make([]image.Image, batch.Len())
+	for i := range images {
+		img, err := ToImage(batch.Sub(i), s.rescale)
+		if err != nil {
+			return nil, err
+		}
+		images[i] = img
+	}
+	return PicturesChart(images, labels, options...)
+}
+
+// Images shows a grid of the images of a batch tensor (N, H, W, C) or (N, H, W) with optional
+// labels: viz.Images(generated.Reshape(-1, 28, 28, 1), nil, viz.Cols(8)).
+func Images(batch *tensor.Tensor, labels []string, options ...Option) (Files, error) {
+	return show(ImagesChart(batch, labels, options...))
+}
+
+// PicturesChart builds a grid of Go images (from ToImage, a file, ...) with optional labels
+// (nil or one per image).
+func PicturesChart(images []image.Image, labels []string, options ...Option) (*Chart, error) {
 	if labels != nil && len(labels) != len(images) {
 		return nil, fmt.Errorf("viz: %d labels for %d images; give one label per image or nil", len(labels), len(images))
 	}
@@ -190,9 +229,9 @@ func ImagesChart(images []image.Image, labels []string, options ...Option) (*Cha
 	return gridChart(s.titleOr("Images"), tiles, s)
 }
 
-// Images shows a grid of images with optional labels.
-func Images(images []image.Image, labels []string, options ...Option) (Files, error) {
-	return show(ImagesChart(images, labels, options...))
+// Pictures shows a grid of Go images with optional labels.
+func Pictures(images []image.Image, labels []string, options ...Option) (Files, error) {
+	return show(PicturesChart(images, labels, options...))
 }
 
 // className returns the name of class k in ds, or its number.
@@ -203,7 +242,8 @@ func className(ds *datasets.Dataset, k int) string {
 	return fmt.Sprint(k)
 }
 
-// datasetTiles returns the first n images of ds (all when n <= 0 or n > Len).
+// datasetTiles returns the first n images of ds (all when n <= 0 or n > Len), as pictures: a
+// normalized data set is shown with its normalization undone.
 func datasetTiles(ds *datasets.Dataset, n int) ([]tile, error) {
 	if ds == nil || ds.Len() == 0 {
 		return nil, fmt.Errorf("viz: the data set is nil or empty")
@@ -211,13 +251,14 @@ func datasetTiles(ds *datasets.Dataset, n int) ([]tile, error) {
 	if n <= 0 || n > ds.Len() {
 		n = ds.Len()
 	}
+	ds = ds.Pixels(n)
 	size := 1
 	for _, d := range ds.Shape {
 		size *= d
 	}
 	tiles := make([]tile, n)
 	for i := range n {
-		img, err := ToImage(ds.X[i*size:(i+1)*size], ds.Shape, false)
+		img, err := imageOf(ds.X[i*size:(i+1)*size], ds.Shape, false)
 		if err != nil {
 			return nil, fmt.Errorf("viz: data set %q: %w", ds.Name, err)
 		}
@@ -229,8 +270,8 @@ func datasetTiles(ds *datasets.Dataset, n int) ([]tile, error) {
 	return tiles, nil
 }
 
-// SamplesChart builds a grid of the first n images of ds (H×W×1 or H×W×3, values in [0,1]),
-// captioned with their class names.
+// SamplesChart builds a grid of the first n images of ds (H×W×1 or H×W×3, values in [0,1];
+// a normalized data set is shown as the original pictures), captioned with their class names.
 func SamplesChart(ds *datasets.Dataset, n int, options ...Option) (*Chart, error) {
 	tiles, err := datasetTiles(ds, n)
 	if err != nil {
@@ -284,7 +325,11 @@ func Predictions(ds *datasets.Dataset, predictions []int, n int, options ...Opti
 // channels-last layout). With in = 3 each of the out filters is one RGB image; otherwise each
 // (input channel, filter) pair is a grey image, one row per filter. Each image is scaled from
 // its own min (black) to max (white).
-func FiltersChart(kernel []float32, shape []int, options ...Option) (*Chart, error) {
+func FiltersChart(kernelT *tensor.Tensor, options ...Option) (*Chart, error) {
+	if kernelT == nil {
+		return nil, fmt.Errorf("viz: the kernel is nil; pass model.Weights(\"conv2d_1\")[\"kernel\"]")
+	}
+	kernel, shape := kernelT.Float32(), kernelT.Shape
 	if len(shape) != 4 {
 		return nil, fmt.Errorf("viz: a convolution kernel has shape [kh, kw, in, out], got %v", shape)
 	}
@@ -303,7 +348,7 @@ func FiltersChart(kernel []float32, shape []int, options ...Option) (*Chart, err
 					px = append(px, at(y, x, 0, o), at(y, x, 1, o), at(y, x, 2, o))
 				}
 			}
-			img, _ := ToImage(px, []int{kh, kw, 3}, true)
+			img, _ := imageOf(px, []int{kh, kw, 3}, true)
 			tiles = append(tiles, tile{img: img, label: fmt.Sprint(o)})
 		}
 	} else {
@@ -318,7 +363,7 @@ func FiltersChart(kernel []float32, shape []int, options ...Option) (*Chart, err
 						px = append(px, at(y, x, c, o))
 					}
 				}
-				img, _ := ToImage(px, []int{kh, kw, 1}, true)
+				img, _ := imageOf(px, []int{kh, kw, 1}, true)
 				tiles = append(tiles, tile{img: img, label: fmt.Sprintf("%d/%d", o, c)})
 			}
 		}
@@ -326,35 +371,52 @@ func FiltersChart(kernel []float32, shape []int, options ...Option) (*Chart, err
 	return gridChart(s.titleOr(fmt.Sprintf("Filters %d×%d, %d→%d channels", kh, kw, in, out)), tiles, s)
 }
 
-// Filters shows the filters of a convolution kernel [kh, kw, in, out].
-func Filters(kernel []float32, shape []int, options ...Option) (Files, error) {
-	return show(FiltersChart(kernel, shape, options...))
+// Filters shows the filters of a convolution kernel [kh, kw, in, out]:
+// viz.Filters(nb.Must(model.Weights("conv2d_1"))["kernel"]).
+func Filters(kernel *tensor.Tensor, options ...Option) (Files, error) {
+	return show(FiltersChart(kernel, options...))
 }
 
 // ActivationMapsChart builds the grid of the channels of one activation of shape [H, W, C]
-// (one input through a conv layer), each scaled from its min to its max.
-func ActivationMapsChart(act []float32, shape []int, options ...Option) (*Chart, error) {
-	if len(shape) == 4 && shape[0] == 1 {
-		shape = shape[1:]
+// (one input through a conv layer), each scaled from its min to its max. An activation of a
+// batch, [N, H, W, C], shows its first example.
+func ActivationMapsChart(actT *tensor.Tensor, options ...Option) (*Chart, error) {
+	if actT == nil {
+		return nil, fmt.Errorf("viz: the activation is nil; pass model.Activations(images)[i].Value")
 	}
+	if actT.Rank() == 4 && actT.Len() >= 1 {
+		actT = actT.Sub(0)
+	}
+	act, shape := actT.Float32(), actT.Shape
 	if len(shape) != 3 || len(act) != shape[0]*shape[1]*shape[2] || len(act) == 0 {
 		return nil, fmt.Errorf("viz: activation maps need shape [H, W, C] (or [1, H, W, C]) and H·W·C values; got shape %v and %d values", shape, len(act))
 	}
 	h, w, c := shape[0], shape[1], shape[2]
+	s := newSettings(options)
 	tiles := make([]tile, c)
 	for ch := range c {
 		px := make([]float32, h*w)
 		for i := range h * w {
 			px[i] = act[i*c+ch]
 		}
-		img, _ := ToImage(px, []int{h, w, 1}, true)
-		tiles[ch] = tile{img: img, label: fmt.Sprint(ch)}
+		img, _ := imageOf(px, []int{h, w, 1}, true)
+		tiles[ch] = tile{img: img, label: mapLabel(s, ch)}
 	}
-	s := newSettings(options)
 	return gridChart(s.titleOr(fmt.Sprintf("Activation maps %d×%d×%d", h, w, c)), tiles, s)
 }
 
-// ActivationMaps shows each channel of an activation [H, W, C].
-func ActivationMaps(act []float32, shape []int, options ...Option) (Files, error) {
-	return show(ActivationMapsChart(act, shape, options...))
+// mapLabel is the caption of channel ch of activation maps: its name given with Classes, else
+// its number.
+func mapLabel(s *settings, ch int) string {
+	if ch < len(s.classes) {
+		return s.classes[ch]
+	}
+	return fmt.Sprint(ch)
+}
+
+// ActivationMaps shows each channel of an activation [H, W, C] (or of the first example of
+// [N, H, W, C]), captioned with its number or with the names given by Classes:
+// viz.ActivationMaps(acts[0].Value), viz.ActivationMaps(y, viz.Classes("edges", "blur")).
+func ActivationMaps(act *tensor.Tensor, options ...Option) (Files, error) {
+	return show(ActivationMapsChart(act, options...))
 }

@@ -6,10 +6,11 @@ import (
 	"testing"
 
 	"github.com/godl-course/godl/datasets"
+	"github.com/godl-course/godl/tensor"
 )
 
 func TestToImage(t *testing.T) {
-	img, err := ToImage([]float32{0, 0.5, 1, 2}, []int{2, 2, 1}, false)
+	img, err := ToImage(tensor.New([]float64{0, 0.5, 1, 2}, 2, 2, 1), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -18,17 +19,17 @@ func TestToImage(t *testing.T) {
 			t.Errorf("pixel %d = %v, want grey %d", i, got, want)
 		}
 	}
-	img, err = ToImage([]float32{-1, 0, 0, 3, 3, 3}, []int{1, 2, 3}, true) // min -1 → 0, max 3 → 255
+	img, err = ToImage(tensor.New([]float64{-1, 0, 0, 3, 3, 3}, 1, 2, 3), true) // min -1 → 0, max 3 → 255
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := color.NRGBAModel.Convert(img.At(0, 0)).(color.NRGBA); got != (color.NRGBA{0, 64, 64, 255}) {
 		t.Errorf("RGB pixel %v, want (0,64,64)", got)
 	}
-	if _, err := ToImage(make([]float32, 5), []int{2, 2, 1}, false); err == nil || !strings.Contains(err.Error(), "needs 4 values, got 5") {
+	if _, err := ToImage(&tensor.Tensor{Shape: []int{2, 2, 1}, Data: make([]float64, 5)}, false); err == nil || !strings.Contains(err.Error(), "needs 4 values, got 5") {
 		t.Errorf("wrong length: %v", err)
 	}
-	if _, err := ToImage(make([]float32, 8), []int{2, 2, 2}, false); err == nil || !strings.Contains(err.Error(), "C = 1 or 3") {
+	if _, err := ToImage(tensor.Zeros(2, 2, 2), false); err == nil || !strings.Contains(err.Error(), "C = 1 or 3") {
 		t.Errorf("two channels: %v", err)
 	}
 }
@@ -90,12 +91,12 @@ func TestPredictionsMarksWrong(t *testing.T) {
 func TestFiltersLayout(t *testing.T) {
 	// Kernel [2, 2, 1, 2]: filter 0 is a vertical edge (left 1, right 0), filter 1 the opposite.
 	// Index ((y*kw+x)*in+c)*out+o.
-	k := make([]float32, 8)
+	k := tensor.Zeros(2, 2, 1, 2)
 	for y := range 2 {
-		k[(y*2+0)*2+0] = 1
-		k[(y*2+1)*2+1] = 1
+		k.Set(1, y, 0, 0, 0)
+		k.Set(1, y, 1, 0, 1)
 	}
-	c, err := FiltersChart(k, []int{2, 2, 1, 2}, Size(200, 120))
+	c, err := FiltersChart(k, Size(200, 120))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,13 +108,20 @@ func TestFiltersLayout(t *testing.T) {
 	if n := countNear(img, color.NRGBA{0, 0, 0, 255}, 10); n < 400 {
 		t.Errorf("%d black pixels, want the filters' zero halves", n)
 	}
-	if _, err := FiltersChart(k, []int{2, 2, 2}, Size(200, 120)); err == nil || !strings.Contains(err.Error(), "[kh, kw, in, out]") {
+	if _, err := FiltersChart(k.Reshape(2, 2, 2), Size(200, 120)); err == nil || !strings.Contains(err.Error(), "[kh, kw, in, out]") {
 		t.Errorf("bad shape: %v", err)
 	}
-	if _, err := ActivationMapsChart(make([]float32, 12), []int{2, 2, 3}); err != nil {
+	if _, err := ActivationMapsChart(tensor.Zeros(2, 2, 3)); err != nil {
 		t.Error(err)
 	}
-	if _, err := ActivationMapsChart(make([]float32, 11), []int{2, 2, 3}); err == nil {
+	if _, err := ActivationMapsChart(&tensor.Tensor{Shape: []int{2, 2, 3}, Data: make([]float64, 11)}); err == nil {
 		t.Error("wrong activation length gave no error")
+	}
+	if _, err := ActivationMapsChart(tensor.Zeros(1, 2, 2, 3), Classes("edges", "blur")); err != nil {
+		t.Error(err)
+	}
+	named := newSettings([]Option{Classes("edges", "blur")})
+	if got := []string{mapLabel(named, 0), mapLabel(named, 1), mapLabel(named, 2), mapLabel(newSettings(nil), 0)}; strings.Join(got, ",") != "edges,blur,2,0" {
+		t.Errorf("activation map captions %q, want the Classes names, then the channel numbers", got)
 	}
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/godl-course/godl/datasets"
 	"github.com/godl-course/godl/nn"
-	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/godl-course/godl/tensor"
 	"github.com/janpfeifer/gonb/gonbui/protocol"
 )
 
@@ -62,8 +62,8 @@ func TestLayerMaps(t *testing.T) {
 	}
 	data[0] = 10
 	acts := []nn.Activation{
-		{Layer: "conv2d_1", Value: tensors.FromFlatDataAndDimensions(data, 1, 2, 2, 3)},
-		{Layer: "dense_1", Value: tensors.FromFlatDataAndDimensions([]float32{1, 2}, 1, 2)},
+		{Layer: "conv2d_1", Value: tensor.FromFloat32(data, 1, 2, 2, 3)},
+		{Layer: "dense_1", Value: tensor.New([]float64{1, 2}, 1, 2)},
 	}
 	c, err := LayerMapsChart(acts, 0, Cols(4))
 	if err != nil {

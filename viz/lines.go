@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
+	"github.com/godl-course/godl/nn"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -239,7 +240,17 @@ func paintTitle(dc draw.Canvas, title string) draw.Canvas {
 func LinesChart(series []Series, options ...Option) (*Chart, error) {
 	s := newSettings(options)
 	w, h := s.size(720, 400)
-	return linesChart(s.titleOr("y = f(x)"), w, h, []panel{{logY: s.logY, series: append([]Series(nil), series...)}})
+	return linesChart(s.titleOr("y = f(x)"), w, h, []panel{{xLabel: s.xLabel, yLabel: s.yLabel, logY: s.logY, series: append([]Series(nil), series...)}})
+}
+
+// SeriesOf is the series of one value of a training History, per epoch: "loss", "val_loss",
+// "accuracy", "val_accuracy", any metric ("iou", "val_iou") or "lr"; x is the epoch. Use it to
+// compare trainings on one chart:
+//
+//	viz.Lines([]viz.Series{viz.SeriesOf("SGD", h1, "val_accuracy"), viz.SeriesOf("Adam", h2, "val_accuracy")})
+func SeriesOf(name string, h *nn.History, key string) Series {
+	x, y := h.Values(key)
+	return Series{Name: name, X: x, Y: y, Marks: len(x) <= 30}
 }
 
 // Lines shows a line chart of the series (see [LinesChart]).
@@ -272,7 +283,7 @@ func FuncChart(f func(float64) float64, from, to float64, options ...Option) (*C
 	}
 	s := newSettings(options)
 	w, h := s.size(720, 400)
-	return linesChart(s.titleOr("y = f(x)"), w, h, []panel{{xLabel: "x", yLabel: "y", logY: s.logY,
+	return linesChart(s.titleOr("y = f(x)"), w, h, []panel{{xLabel: s.xLabelOr("x"), yLabel: s.yLabelOr("y"), logY: s.logY,
 		series: []Series{funcSeries("f(x)", f, from, to, 400)}}})
 }
 
@@ -293,14 +304,15 @@ func derivative(f func(float64) float64) func(float64) float64 {
 	}
 }
 
-// ActivationsChart plots each named activation function (solid) and its derivative (dashed,
-// same colour, computed numerically) on [from, to]; names are drawn in sorted order.
-func ActivationsChart(fs map[string]func(float64) float64, from, to float64, options ...Option) (*Chart, error) {
+// FuncsChart plots each named function (solid) and its derivative (dashed, same colour, computed
+// numerically) on [from, to], side by side; names are drawn in sorted order (activation
+// functions and their derivatives, the vanishing-gradient chapter).
+func FuncsChart(fs map[string]func(float64) float64, from, to float64, options ...Option) (*Chart, error) {
 	if err := checkRange(from, to); err != nil {
 		return nil, err
 	}
 	if len(fs) == 0 {
-		return nil, fmt.Errorf("viz: no activation to draw; give a map of name to function, e.g. {\"tanh\": math.Tanh}")
+		return nil, fmt.Errorf("viz: no function to draw; give a map of name to function, e.g. {\"tanh\": math.Tanh}")
 	}
 	names := make([]string, 0, len(fs))
 	for name := range fs {
@@ -318,17 +330,17 @@ func ActivationsChart(fs map[string]func(float64) float64, from, to float64, opt
 		d.Color, d.Dashed = col, true
 		fns, ders = append(fns, f), append(ders, d)
 	}
-	return linesChart(s.titleOr("Activation functions and their derivatives"), w, h, []panel{
-		{title: "f(x)", xLabel: "x", series: fns},
-		{title: "f′(x)", xLabel: "x", series: ders},
+	return linesChart(s.titleOr("Functions and their derivatives"), w, h, []panel{
+		{title: "f(x)", xLabel: s.xLabelOr("x"), series: fns},
+		{title: "f′(x)", xLabel: s.xLabelOr("x"), series: ders},
 	})
 }
 
-// Activations shows activation functions and their derivatives side by side:
+// Funcs shows functions and their derivatives side by side, e.g. activation functions:
 //
-//	viz.Activations(map[string]func(float64) float64{"tanh": math.Tanh, "relu": relu}, -4, 4)
-func Activations(fs map[string]func(float64) float64, from, to float64, options ...Option) (Files, error) {
-	return show(ActivationsChart(fs, from, to, options...))
+//	viz.Funcs(map[string]func(float64) float64{"tanh": math.Tanh, "relu": relu}, -4, 4)
+func Funcs(fs map[string]func(float64) float64, from, to float64, options ...Option) (Files, error) {
+	return show(FuncsChart(fs, from, to, options...))
 }
 
 // ScheduleChart plots a learning-rate schedule lr(step) for steps 0..steps-1.
@@ -342,7 +354,7 @@ func ScheduleChart(lr func(step int) float64, steps int, options ...Option) (*Ch
 	for i := range steps {
 		sr.X[i], sr.Y[i] = float64(i), lr(i)
 	}
-	return linesChart(s.titleOr("Learning-rate schedule"), w, h, []panel{{xLabel: "step", yLabel: "learning rate", logY: s.logY, series: []Series{sr}}})
+	return linesChart(s.titleOr("Learning-rate schedule"), w, h, []panel{{xLabel: s.xLabelOr("step"), yLabel: s.yLabelOr("learning rate"), logY: s.logY, series: []Series{sr}}})
 }
 
 // Schedule shows a learning-rate schedule lr(step) over steps steps.

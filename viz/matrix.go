@@ -7,48 +7,41 @@ import (
 	"strconv"
 
 	"github.com/go-echarts/go-echarts/v2/opts"
+	"github.com/godl-course/godl/nn"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
 
-// ConfusionMatrix counts predictions: M[t][p] is the number of examples of true class t
-// predicted as class p (rows: true class, columns: predicted class). numClasses is
-// max(label, prediction)+1 unless classes is longer.
-func ConfusionMatrix(labels, predictions []int, numClasses int) ([][]float64, error) {
+// ConfusionChart builds the confusion-matrix heatmap of the predictions against the labels
+// (true classes), computed by nn.ConfusionMatrix: rows true, columns predicted, named by
+// Classes(...) (default "0", "1", ...). The arguments are in the course's order, predictions
+// first (as nn.Accuracy and nn.ConfusionMatrix). Normalized() divides each row by its total, so
+// the diagonal reads as the recall of each class:
+//
+//	recall_t = M[t][t] / Σ_p M[t][p].
+func ConfusionChart(predictions, labels []int, options ...Option) (*Chart, error) {
+	s := newSettings(options)
 	if len(labels) != len(predictions) {
-		return nil, fmt.Errorf("viz: %d labels but %d predictions; give one prediction per example", len(labels), len(predictions))
+		return nil, fmt.Errorf("viz: %d predictions but %d labels; give one prediction per example", len(predictions), len(labels))
 	}
 	if len(labels) == 0 {
 		return nil, fmt.Errorf("viz: no labels to build a confusion matrix from")
 	}
-	n := numClasses
+	n := len(s.classes)
 	for i := range labels {
 		if labels[i] < 0 || predictions[i] < 0 {
-			return nil, fmt.Errorf("viz: example %d has label %d and prediction %d; class ids start at 0", i, labels[i], predictions[i])
+			return nil, fmt.Errorf("viz: example %d has prediction %d and label %d; class ids start at 0", i, predictions[i], labels[i])
 		}
 		n = max(n, labels[i]+1, predictions[i]+1)
 	}
+	counts := nn.ConfusionMatrix(predictions, labels, n)
 	m := make([][]float64, n)
-	for i := range m {
-		m[i] = make([]float64, n)
-	}
-	for i := range labels {
-		m[labels[i]][predictions[i]]++
-	}
-	return m, nil
-}
-
-// ConfusionChart builds the confusion-matrix heatmap of labels (true classes) against
-// predictions, rows true and columns predicted, named by Classes(...) (default "0", "1", ...).
-// Normalized() divides each row by its total, so the diagonal reads as the recall of each class:
-//
-//	recall_t = M[t][t] / Σ_p M[t][p].
-func ConfusionChart(labels, predictions []int, options ...Option) (*Chart, error) {
-	s := newSettings(options)
-	m, err := ConfusionMatrix(labels, predictions, len(s.classes))
-	if err != nil {
-		return nil, err
+	for t, row := range counts {
+		m[t] = make([]float64, n)
+		for p, c := range row {
+			m[t][p] = float64(c)
+		}
 	}
 	if len(s.classes) > 0 && len(s.classes) < len(m) {
 		return nil, fmt.Errorf("viz: %d class names for %d classes (labels and predictions go up to %d); give one name per class", len(s.classes), len(m), len(m)-1)
@@ -82,10 +75,10 @@ func ConfusionChart(labels, predictions []int, options ...Option) (*Chart, error
 	return matrixChart(s.titleOr(title), w, h, m, names, names, "predicted", "true", format), nil
 }
 
-// Confusion shows the confusion matrix of labels against predictions:
-// viz.Confusion(test.Labels, predictions, viz.Classes(test.Classes...)).
-func Confusion(labels, predictions []int, options ...Option) (Files, error) {
-	return show(ConfusionChart(labels, predictions, options...))
+// Confusion shows the confusion matrix of the predictions against the true labels:
+// viz.Confusion(predictions, test.Labels, viz.Classes(test.Classes...)).
+func Confusion(predictions, labels []int, options ...Option) (Files, error) {
+	return show(ConfusionChart(predictions, labels, options...))
 }
 
 // heatColor maps t in [0,1] from white to the first palette colour.

@@ -9,20 +9,7 @@ import (
 func TestConfusionCountsAndNormalized(t *testing.T) {
 	labels := []int{0, 0, 0, 1, 1, 2, 2, 2, 2}
 	preds := []int{0, 0, 1, 1, 1, 2, 2, 0, 1}
-	m, err := ConfusionMatrix(labels, preds, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := [][]float64{{2, 1, 0}, {0, 2, 0}, {1, 1, 2}}
-	for i := range want {
-		for j := range want[i] {
-			if m[i][j] != want[i][j] {
-				t.Fatalf("M = %v, want %v", m, want)
-			}
-		}
-	}
-
-	c, err := ConfusionChart(labels, preds, Classes("cat", "dog", "bird"), Normalized())
+	c, err := ConfusionChart(preds, labels, Classes("cat", "dog", "bird"), Normalized())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,13 +39,27 @@ func TestConfusionCountsAndNormalized(t *testing.T) {
 }
 
 func TestConfusionBadInput(t *testing.T) {
-	if _, err := ConfusionChart([]int{0, 1}, []int{0}); err == nil || !strings.Contains(err.Error(), "2 labels but 1 predictions") {
+	if _, err := ConfusionChart([]int{0, 1}, []int{0}); err == nil || !strings.Contains(err.Error(), "2 predictions but 1 labels") {
 		t.Errorf("length mismatch: %v", err)
 	}
-	if _, err := ConfusionChart([]int{0, -1}, []int{0, 0}); err == nil || !strings.Contains(err.Error(), "example 1") {
+	if _, err := ConfusionChart([]int{0, 0}, []int{0, -1}); err == nil || !strings.Contains(err.Error(), "example 1 has prediction 0 and label -1") {
 		t.Errorf("negative label: %v", err)
 	}
-	if _, err := ConfusionChart([]int{0, 3}, []int{0, 0}, Classes("a", "b")); err == nil || !strings.Contains(err.Error(), "2 class names for 4 classes") {
+	// The order matters: predictions first. Example 1 is true class 3 predicted as 0, which
+	// is row 3, column 0 (not the transposed cell).
+	c, err := ConfusionChart([]int{0, 0}, []int{0, 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cells := map[[2]int]float64{}
+	for _, d := range seriesOf(t, optionOf(t, c))[0]["data"].([]any) {
+		v := d.(map[string]any)["value"].([]any)
+		cells[[2]int{int(v[0].(float64)), int(v[1].(float64))}] = v[2].(float64)
+	}
+	if cells[[2]int{0, 3}] != 1 || cells[[2]int{3, 0}] != 0 {
+		t.Errorf("cell (predicted 0, true 3) = %v, (predicted 3, true 0) = %v; want 1 and 0", cells[[2]int{0, 3}], cells[[2]int{3, 0}])
+	}
+	if _, err := ConfusionChart([]int{0, 0}, []int{0, 3}, Classes("a", "b")); err == nil || !strings.Contains(err.Error(), "2 class names for 4 classes") {
 		t.Errorf("too few names: %v", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/godl-course/godl/viz/assets"
 	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/janpfeifer/gonb/gonbui/protocol"
 )
@@ -125,7 +126,7 @@ func TestNotebookDisplaySendsLibraryOnceAndBundle(t *testing.T) {
 }
 
 func TestNotebookWithoutLibraryShowsPicture(t *testing.T) {
-	t.Setenv(EchartsEnv, filepath.Join(t.TempDir(), "none.js"))
+	t.Setenv(assets.EchartsEnv, filepath.Join(t.TempDir(), "none.js"))
 	read := captureNotebook(t)
 	read()
 	c, err := FuncChart(math.Sin, 0, 1, Size(300, 200))

@@ -12,7 +12,10 @@ type settings struct {
 	normalized    bool
 	classes       []string
 	cols          int
-	every         int         // live updates: minimum milliseconds between two redraws
+	every         int // live updates: minimum milliseconds between two redraws
+	xLabel        string
+	yLabel        string
+	rescale       bool
 	xyRange       *[4]float64 // loss surface window: x0, x1, y0, y1
 }
 
@@ -36,6 +39,20 @@ func (s *settings) size(defW, defH int) (int, int) {
 		h = defH
 	}
 	return w, h
+}
+
+func (s *settings) xLabelOr(def string) string {
+	if s.xLabel != "" {
+		return s.xLabel
+	}
+	return def
+}
+
+func (s *settings) yLabelOr(def string) string {
+	if s.yLabel != "" {
+		return s.yLabel
+	}
+	return def
 }
 
 func (s *settings) titleOr(def string) string {
@@ -73,7 +90,8 @@ func PerEpoch() Option {
 // instead of counts.
 func Normalized() Option { return func(s *settings) { s.normalized = true } }
 
-// Classes names the classes (confusion matrix axes, image labels).
+// Classes names the classes (confusion matrix axes, image labels) or the channels of
+// ActivationMaps.
 func Classes(names ...string) Option { return func(s *settings) { s.classes = names } }
 
 // Cols sets the number of columns of an image grid.
@@ -81,3 +99,13 @@ func Cols(n int) Option { return func(s *settings) { s.cols = n } }
 
 // EveryMillis sets the minimum time between two redraws of a live chart (default 1000 ms).
 func EveryMillis(ms int) Option { return func(s *settings) { s.every = ms } }
+
+// XLabel names the x axis of a line, function, histogram, bar, scatter or decision-boundary chart.
+func XLabel(label string) Option { return func(s *settings) { s.xLabel = label } }
+
+// YLabel names the y axis of a line, function, histogram, bar, scatter or decision-boundary chart.
+func YLabel(label string) Option { return func(s *settings) { s.yLabel = label } }
+
+// Rescale shows each image of viz.Images from its own minimum (black) to its maximum (white),
+// for values that are not pixels in [0, 1] (feature maps, differences, normalized images).
+func Rescale() Option { return func(s *settings) { s.rescale = true } }

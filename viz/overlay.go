@@ -8,6 +8,7 @@ import (
 
 	"github.com/godl-course/godl/datasets"
 	"github.com/godl-course/godl/nn"
+	"github.com/godl-course/godl/tensor"
 )
 
 // Overlay colours of segmentation masks, mixed half with the image: the true mask and correctly
@@ -69,9 +70,14 @@ func overlayMask(img image.Image, truth, pred []float32) *image.NRGBA {
 //	IoU = |P ∩ T| / |P ∪ T|,
 //
 // pixels counted as "in" above 0.5; the title gives the mean IoU. preds holds one predicted mask
-// (probabilities or 0/1) per example, n·H·W values at least; with preds nil only the image and the
-// true mask are shown.
-func SegmentationChart(ds *datasets.Dataset, preds []float32, n int, options ...Option) (*Chart, error) {
+// (probabilities σ(logit) or 0/1) per example, shape (N, H, W, 1) or (N, H, W), at least n of
+// them; with preds nil only the image and the true mask are shown. Normalized images are shown
+// as the original pictures.
+func SegmentationChart(ds *datasets.Dataset, predsT *tensor.Tensor, n int, options ...Option) (*Chart, error) {
+	var preds []float32
+	if predsT != nil {
+		preds = predsT.Float32()
+	}
 	if ds == nil || ds.Len() == 0 || ds.Targets == nil {
 		return nil, fmt.Errorf("viz: a segmentation chart needs a data set with images in X and masks in Targets (e.g. datasets.CHAOS())")
 	}
@@ -82,6 +88,7 @@ func SegmentationChart(ds *datasets.Dataset, preds []float32, n int, options ...
 	if n <= 0 || n > ds.Len() {
 		n = ds.Len()
 	}
+	ds = ds.Pixels(n)
 	hw := ds.Shape[0] * ds.Shape[1]
 	if preds != nil && len(preds) < n*hw {
 		return nil, fmt.Errorf("viz: %d predicted values for %d masks of %d×%d pixels; give one predicted mask (H·W values) per shown example", len(preds), n, ds.Shape[0], ds.Shape[1])
@@ -89,15 +96,15 @@ func SegmentationChart(ds *datasets.Dataset, preds []float32, n int, options ...
 	var tiles []tile
 	sumIoU := 0.0
 	for i := range n {
-		img, err := ToImage(ds.Image(i), ds.Shape, false)
+		img, err := imageOf(exampleX(ds, i), ds.Shape, false)
 		if err != nil {
 			return nil, fmt.Errorf("viz: data set %q: %w", ds.Name, err)
 		}
-		truth := ds.Target(i)
+		truth := exampleTarget(ds, i)
 		tiles = append(tiles, tile{img: img, label: "image"}, tile{img: overlayMask(img, truth, nil), label: "true mask"})
 		if preds != nil {
 			pred := preds[i*hw : (i+1)*hw]
-			iou := nn.IoU(pred, truth, maskThreshold)
+			iou := nn.IoU(tensor.FromFloat32(pred), tensor.FromFloat32(truth), maskThreshold)
 			sumIoU += iou
 			tiles = append(tiles, tile{img: overlayMask(img, truth, pred), label: fmt.Sprintf("prediction, IoU %.2f", iou)})
 		}
@@ -119,8 +126,8 @@ func SegmentationChart(ds *datasets.Dataset, preds []float32, n int, options ...
 }
 
 // Segmentation shows images, true masks and predicted masks with their IoU (see
-// [SegmentationChart]): viz.Segmentation(test, predictions, 4).
-func Segmentation(ds *datasets.Dataset, preds []float32, n int, options ...Option) (Files, error) {
+// [SegmentationChart]): viz.Segmentation(test, probabilities, 4).
+func Segmentation(ds *datasets.Dataset, preds *tensor.Tensor, n int, options ...Option) (Files, error) {
 	return show(SegmentationChart(ds, preds, n, options...))
 }
 
@@ -132,9 +139,14 @@ func Segmentation(ds *datasets.Dataset, preds []float32, n int, options ...Optio
 //	PSNR = 10 · log10(1 / MSE)  dB  (images in [0,1]),
 //
 // higher is better (identical images: ∞). The title gives the mean PSNR of inputs and outputs.
-func BeforeAfterChart(ds *datasets.Dataset, outputs []float32, n int, options ...Option) (*Chart, error) {
+// outputs has the shape (N, TargetShape...), at least n examples (e.g. model.Predict(pairs)).
+func BeforeAfterChart(ds *datasets.Dataset, outputsT *tensor.Tensor, n int, options ...Option) (*Chart, error) {
+	var outputs []float32
+	if outputsT != nil {
+		outputs = outputsT.Float32()
+	}
 	if ds == nil || ds.Len() == 0 || ds.Targets == nil {
-		return nil, fmt.Errorf("viz: a before/after chart needs a data set with inputs in X and ground truths in Targets (e.g. datasets.DehazePairs)")
+		return nil, fmt.Errorf("viz: a before/after chart needs a data set with inputs in X and ground truths in Targets (e.g. datasets.Dehaze())")
 	}
 	if !sameInts(ds.Shape, ds.TargetShape) {
 		return nil, fmt.Errorf("viz: data set %q has inputs of shape %v and targets of shape %v; before/after pairs need images of the same shape", ds.Name, ds.Shape, ds.TargetShape)
@@ -142,6 +154,7 @@ func BeforeAfterChart(ds *datasets.Dataset, outputs []float32, n int, options ..
 	if n <= 0 || n > ds.Len() {
 		n = ds.Len()
 	}
+	ds = ds.Pixels(n)
 	size := ds.ExampleSize()
 	if outputs != nil && len(outputs) < n*size {
 		return nil, fmt.Errorf("viz: %d output values for %d images of shape %v; give one output image per shown example", len(outputs), n, ds.Shape)
@@ -149,19 +162,19 @@ func BeforeAfterChart(ds *datasets.Dataset, outputs []float32, n int, options ..
 	var tiles []tile
 	var sumIn, sumOut float64
 	for i := range n {
-		in, truth := ds.Image(i), ds.Target(i)
-		inImg, err := ToImage(in, ds.Shape, false)
+		in, truth := exampleX(ds, i), exampleTarget(ds, i)
+		inImg, err := imageOf(in, ds.Shape, false)
 		if err != nil {
 			return nil, fmt.Errorf("viz: data set %q: %w", ds.Name, err)
 		}
-		gtImg, _ := ToImage(truth, ds.Shape, false)
-		p := nn.PSNR(in, truth, 1)
+		gtImg, _ := imageOf(truth, ds.Shape, false)
+		p := nn.PSNR(tensor.FromFloat32(in), tensor.FromFloat32(truth), 1)
 		sumIn += p
 		tiles = append(tiles, tile{img: inImg, label: "input, PSNR " + fmtDB(p)})
 		if outputs != nil {
 			out := outputs[i*size : (i+1)*size]
-			outImg, _ := ToImage(out, ds.Shape, false)
-			p := nn.PSNR(out, truth, 1)
+			outImg, _ := imageOf(out, ds.Shape, false)
+			p := nn.PSNR(tensor.FromFloat32(out), tensor.FromFloat32(truth), 1)
 			sumOut += p
 			tiles = append(tiles, tile{img: outImg, label: "output, PSNR " + fmtDB(p)})
 		}
@@ -185,7 +198,7 @@ func BeforeAfterChart(ds *datasets.Dataset, outputs []float32, n int, options ..
 
 // BeforeAfter shows inputs, outputs and ground truths with their PSNR (see [BeforeAfterChart]):
 // viz.BeforeAfter(pairs, dehazed, 3).
-func BeforeAfter(ds *datasets.Dataset, outputs []float32, n int, options ...Option) (Files, error) {
+func BeforeAfter(ds *datasets.Dataset, outputs *tensor.Tensor, n int, options ...Option) (Files, error) {
 	return show(BeforeAfterChart(ds, outputs, n, options...))
 }
 
@@ -207,4 +220,15 @@ func sameInts(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// exampleX and exampleTarget return example i's stored values (no copy).
+func exampleX(ds *datasets.Dataset, i int) []float32 {
+	n := ds.ExampleSize()
+	return ds.X[i*n : (i+1)*n]
+}
+
+func exampleTarget(ds *datasets.Dataset, i int) []float32 {
+	m := ds.TargetSize()
+	return ds.Targets[i*m : (i+1)*m]
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/godl-course/godl/datasets"
+	"github.com/godl-course/godl/tensor"
 )
 
 // halfMask is one 8×8 grey image (0.5) with the left half as its mask.
@@ -38,7 +39,7 @@ func TestSegmentationOverlay(t *testing.T) {
 			pred[i] = 0.1
 		}
 	}
-	c, err := SegmentationChart(ds, pred, 1)
+	c, err := SegmentationChart(ds, tensor.FromFloat32(pred, 1, 8, 8, 1), 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +72,7 @@ func TestSegmentationOverlay(t *testing.T) {
 			pred[i] = 1
 		}
 	}
-	c, _ = SegmentationChart(ds, pred, 1)
+	c, _ = SegmentationChart(ds, tensor.FromFloat32(pred, 1, 8, 8), 1)
 	if !strings.Contains(c.Title, "mean IoU 0.750") {
 		t.Errorf("title %q, want mean IoU 0.750", c.Title)
 	}
@@ -80,7 +81,7 @@ func TestSegmentationOverlay(t *testing.T) {
 		t.Error("missed pixels are not yellow")
 	}
 
-	if _, err := SegmentationChart(ds, pred[:10], 1); err == nil || !strings.Contains(err.Error(), "10 predicted values") {
+	if _, err := SegmentationChart(ds, tensor.FromFloat32(pred[:10]), 1); err == nil || !strings.Contains(err.Error(), "10 predicted values") {
 		t.Errorf("short prediction: %v", err)
 	}
 	if _, err := SegmentationChart(tinyDataset(), nil, 1); err == nil || !strings.Contains(err.Error(), "Targets") {
@@ -100,7 +101,7 @@ func TestBeforeAfterPSNR(t *testing.T) {
 		ds.Targets = append(ds.Targets, 0.4)
 		out[i] = 0.41
 	}
-	c, err := BeforeAfterChart(ds, out, 1)
+	c, err := BeforeAfterChart(ds, tensor.FromFloat32(out, 1, 4, 4, 3), 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +122,7 @@ func TestBeforeAfterPSNR(t *testing.T) {
 	if err != nil || c.Title != "haze: input and ground truth, mean PSNR 20.0 dB" {
 		t.Errorf("without outputs: %q %v", c.Title, err)
 	}
-	if _, err := BeforeAfterChart(ds, out[:5], 1); err == nil || !strings.Contains(err.Error(), "5 output values") {
+	if _, err := BeforeAfterChart(ds, tensor.FromFloat32(out[:5]), 1); err == nil || !strings.Contains(err.Error(), "5 output values") {
 		t.Errorf("short outputs: %v", err)
 	}
 	ds.TargetShape = []int{2, 2, 3}

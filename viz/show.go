@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/godl-course/godl/internal/atomicfile"
 	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/janpfeifer/gonb/gonbui/protocol"
 )
@@ -60,7 +61,7 @@ func (c *Chart) Save(dir string) (Files, error) {
 	}
 	base := filepath.Join(dir, slug(c.Title)+"-"+randomHex(4))
 	files := Files{PNG: base + ".png"}
-	if err := writeAtomic(files.PNG, png); err != nil {
+	if err := atomicfile.WriteFile(files.PNG, png, 0o644); err != nil {
 		return Files{}, err
 	}
 	page, pageErr := c.Page()
@@ -73,7 +74,7 @@ func (c *Chart) Save(dir string) (Files, error) {
 		page = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body>\n" + frag + "\n</body></html>\n"
 	}
 	files.HTML = base + ".html"
-	if err := writeAtomic(files.HTML, []byte(page)); err != nil {
+	if err := atomicfile.WriteFile(files.HTML, []byte(page), 0o644); err != nil {
 		return Files{PNG: files.PNG}, err
 	}
 	return files, pageErr
@@ -110,6 +111,12 @@ func (c *Chart) display(displayID string) error {
 // GoNB stops reading a cell's display pipe as soon as the cell's process ends, so an output still
 // in the pipe's buffer at exit is lost: without this, the chart sent right after the 1 MB echarts
 // library was often missing from the first chart cell. Tests replace it.
+//
+// This works around GoNB v0.11.5 (internal/jpyexec: the read end of the pipe is closed when the
+// cell's process ends, whatever is still in it). Canary:
+// test_canary_gonb_drops_displays_still_in_the_pipe_at_exit in kernel/tests/test_canary.py. When
+// a GoNB upgrade makes it fail (GoNB then delivers every output sent before the cell ends),
+// delete notebookSync, its calls (Chart.display, viz/summary.go) and the canary.
 var notebookSync = func() {
 	done := make(chan struct{})
 	go func() {
@@ -147,7 +154,7 @@ func ensureEchartsSent() error {
 		return err
 	}
 	gonbui.DisplayHTML(`<div data-godl-echarts="loaded" style="display:none"></div>` + loader)
-	if err := writeAtomic(marker, []byte("echarts sent to this notebook session\n")); err != nil {
+	if err := atomicfile.WriteFile(marker, []byte("echarts sent to this notebook session\n"), 0o644); err != nil {
 		return nil // the library is sent again next time: harmless
 	}
 	return nil
@@ -159,31 +166,6 @@ func ResendEcharts() error {
 	err := os.Remove(markerPath())
 	if err != nil && !os.IsNotExist(err) {
 		return fmt.Errorf("viz: removing %s: %w", markerPath(), err)
-	}
-	return nil
-}
-
-// writeAtomic writes data to path through a temporary file in the same folder and a rename, so
-// readers never see a partial file.
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("viz: writing %s: %w", path, err)
-	}
-	name := tmp.Name()
-	_, err = tmp.Write(data)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(name, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(name, path)
-	}
-	if err != nil {
-		_ = os.Remove(name)
-		return fmt.Errorf("viz: writing %s: %w", path, err)
 	}
 	return nil
 }

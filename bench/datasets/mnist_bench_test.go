@@ -50,6 +50,6 @@ func BenchmarkMNISTEpochAugmented(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	aug := &datasets.Augmentation{Shift: 2, Rotate: 10, Seed: 1}
+	aug := datasets.Augmentation{Shift: 2, Rotate: 10, Seed: 1}
 	epoch(b, train.Batches(64).Shuffle(1).Augment(aug).Done(), train.Len())
 }

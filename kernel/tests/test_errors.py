@@ -70,3 +70,21 @@ def test_ten_megabytes_of_output(kernel):
     assert r.status == "ok", r.text[:2000]
     assert len(r.stdout) == 10 * 1024 * 1024, len(r.stdout)
     assert_alive(kc)
+
+
+def test_nb_must_stops_the_cell_with_one_clear_line(kernel):
+    """An nn error in a student's cell, handled in one line with nb.Must: the message names the
+    problem and the fix, without a Go stack trace; the cell fails (Run All stops there), the
+    outputs sent before it stay, and the next cell works."""
+    _, kc = kernel
+    r = execute(kc, '%%\nfmt.Println("before")\n'
+                    'train := datasets.Spiral(20, 3, 0.1, 1)\n'
+                    'hist := nb.Must(nn.Sequential(nn.Dense(3)).Fit(train).BatchSize(0).Done())\n'
+                    'fmt.Println("never printed", hist)')
+    assert r.status == "error"
+    assert "before" in r.stdout
+    assert "never printed" not in r.stdout
+    assert "Error: nn.Fit: the batch size must be at least 1, got 0 (try .BatchSize(32))" in r.text
+    for noise in ("goroutine", "panic:", "main.go:"):
+        assert noise not in r.text, r.text
+    assert_alive(kc)

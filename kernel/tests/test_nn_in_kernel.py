@@ -12,11 +12,7 @@ TRAIN_CELL = """%%
 nn.ProgressInterval = time.Millisecond // update often, so that a short run shows several updates
 train := datasets.Spiral(100, 3, 0.1, 1)
 model := nn.Sequential(nn.Dense(16), nn.Tanh(), nn.Dense(3))
-hist, err := model.Fit(train).Epochs(3).BatchSize(10).Optimizer(nn.Adam(0.01)).Validation(train).Done()
-if err != nil {
-	fmt.Println("error:", err)
-	return
-}
+hist := nb.Must(model.Fit(train).Epochs(3).BatchSize(10).Optimizer(nn.Adam(0.01)).Validation(train).Done())
 fmt.Printf("trained %d epochs, final loss %.3f\\n", len(hist.Epochs), hist.Epochs[len(hist.Epochs)-1].Loss)
 gonbui.DisplayHTML(model.SummaryHTML())
 """

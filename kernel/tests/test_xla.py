@@ -24,10 +24,7 @@ CPU_PLUGIN = ROOT / ".venv" / "pjrt" / "pjrt_c_api_cpu_plugin.so"
 NN_CELL = """%%
 d := datasets.Blobs(96, 3, 0.5, 1)
 m := nn.Sequential(nn.Dense(8), nn.ReLU(), nn.Dense(3))
-h, err := m.Fit(d).Epochs(1).BatchSize(32).Progress(false).Done()
-if err != nil {
-	panic(err)
-}
+h := nb.Must(m.Fit(d).Epochs(1).BatchSize(32).Progress(false).Done())
 fmt.Printf("BACKEND=%s\\nSTEPS=%d of %d\\n", nn.BackendName(), len(h.Steps), (d.Len()+31)/32)
 """
 

@@ -3,9 +3,11 @@ package scratch
 import (
 	"fmt"
 	"math"
+
+	"github.com/godl-course/godl/tensor"
 )
 
-// BatchNorm normalizes each feature (the last axis: features of [N, F], channels of
+// BatchNormLayer normalizes each feature (the last axis: features of [N, F], channels of
 // [N, H, W, C]) over the batch, then scales and shifts it with learnt γ and β:
 //
 //	μ = mean(x),  σ² = mean((x − μ)²)          over all axes but the last (m values per feature)
@@ -15,7 +17,7 @@ import (
 // In training (Eval false, the zero value) μ and σ² come from the batch and the running
 // averages are updated: running ← Momentum·running + (1 − Momentum)·batch. With Eval true the
 // running averages are used instead, so one example gives the same answer whatever the batch.
-type BatchNorm struct {
+type BatchNormLayer struct {
 	Features    int
 	Epsilon     float64 // ε; 0 means 1e-5
 	Momentum    float64 // for the running averages; 0 means 0.9
@@ -24,17 +26,17 @@ type BatchNorm struct {
 	RunningMean []float64
 	RunningVar  []float64
 
-	x      *Tensor
-	xhat   *Tensor
+	x      *tensor.Tensor
+	xhat   *tensor.Tensor
 	invStd []float64 // 1/√(σ²+ε) per feature, as used by the last Forward
 }
 
-// NewBatchNorm returns a batch normalization of the given number of features with γ = 1, β = 0.
-func NewBatchNorm(features int) *BatchNorm {
+// BatchNorm returns a batch normalization of the given number of features with γ = 1, β = 0.
+func BatchNorm(features int) *BatchNormLayer {
 	if features <= 0 {
-		panic(fmt.Sprintf("scratch.NewBatchNorm(%d): the number of features must be positive", features))
+		panic(fmt.Sprintf("scratch.BatchNorm(%d): the number of features must be positive", features))
 	}
-	gamma := Zeros(features)
+	gamma := tensor.Zeros(features)
 	for i := range gamma.Data {
 		gamma.Data[i] = 1
 	}
@@ -42,17 +44,17 @@ func NewBatchNorm(features int) *BatchNorm {
 	for i := range rv {
 		rv[i] = 1
 	}
-	return &BatchNorm{Features: features, Gamma: newParam("gamma", gamma), Beta: newParam("beta", Zeros(features)),
+	return &BatchNormLayer{Features: features, Gamma: newParam("gamma", gamma), Beta: newParam("beta", tensor.Zeros(features)),
 		RunningMean: make([]float64, features), RunningVar: rv}
 }
 
 // String describes the layer, e.g. "BatchNorm(8)".
-func (bn *BatchNorm) String() string { return fmt.Sprintf("BatchNorm(%d)", bn.Features) }
+func (bn *BatchNormLayer) String() string { return fmt.Sprintf("BatchNorm(%d)", bn.Features) }
 
 // Params returns γ and β.
-func (bn *BatchNorm) Params() []*Param { return []*Param{bn.Gamma, bn.Beta} }
+func (bn *BatchNormLayer) Params() []*Param { return []*Param{bn.Gamma, bn.Beta} }
 
-func (bn *BatchNorm) eps() float64 {
+func (bn *BatchNormLayer) eps() float64 {
 	if bn.Epsilon == 0 {
 		return 1e-5
 	}
@@ -60,19 +62,19 @@ func (bn *BatchNorm) eps() float64 {
 }
 
 // Forward normalizes x (any rank ≥ 2, features last) and returns y = γ x̂ + β, same shape.
-func (bn *BatchNorm) Forward(x *Tensor) *Tensor {
+func (bn *BatchNormLayer) Forward(x *tensor.Tensor) *tensor.Tensor {
 	mustAny("BatchNorm.Forward", x)
 	if bn.Gamma == nil || bn.Beta == nil || len(bn.RunningMean) != bn.Features || len(bn.RunningVar) != bn.Features {
-		panic("scratch.BatchNorm.Forward: the layer is not initialized; build it with scratch.NewBatchNorm(features)")
+		panic("scratch.BatchNormLayer.Forward: the layer is not initialized; build it with scratch.BatchNorm(features)")
 	}
 	if len(x.Shape) < 2 || x.Shape[len(x.Shape)-1] != bn.Features {
-		panic(fmt.Sprintf("scratch.BatchNorm.Forward: input has shape %v, want [N, ..., %d] (features last, "+
-			"NewBatchNorm(%d))", x.Shape, bn.Features, bn.Features))
+		panic(fmt.Sprintf("scratch.BatchNormLayer.Forward: input has shape %v, want [N, ..., %d] (features last, "+
+			"scratch.BatchNorm(%d))", x.Shape, bn.Features, bn.Features))
 	}
 	f := bn.Features
 	m := x.Size() / f
 	if m == 0 {
-		panic(fmt.Sprintf("scratch.BatchNorm.Forward: input %v is empty", x.Shape))
+		panic(fmt.Sprintf("scratch.BatchNormLayer.Forward: input %v is empty", x.Shape))
 	}
 	mean, variance := make([]float64, f), make([]float64, f)
 	if bn.Eval {
@@ -119,7 +121,7 @@ func (bn *BatchNorm) Forward(x *Tensor) *Tensor {
 //	∂L/∂x = γ / (m √(σ² + ε)) · (m Δy − Σ Δy − x̂ Σ (Δy x̂))
 //
 // In Eval mode μ and σ² are constants and ∂L/∂x = γ Δy / √(σ² + ε).
-func (bn *BatchNorm) Backward(dy *Tensor) *Tensor {
+func (bn *BatchNormLayer) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	mustForwardFirst("BatchNorm", bn.x)
 	mustGradShape("BatchNorm", dy, bn.x.Shape)
 	f := bn.Features
@@ -129,7 +131,7 @@ func (bn *BatchNorm) Backward(dy *Tensor) *Tensor {
 		sumDy[i%f] += g
 		sumDyXhat[i%f] += g * bn.xhat.Data[i]
 	}
-	bn.Gamma.Grad, bn.Beta.Grad = New(sumDyXhat, f), New(sumDy, f)
+	bn.Gamma.Grad, bn.Beta.Grad = tensor.New(sumDyXhat, f), tensor.New(sumDy, f)
 	dx := dy.ZerosLike()
 	for i, g := range dy.Data {
 		c := i % f

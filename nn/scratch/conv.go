@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/godl-course/godl/tensor"
 )
 
-// Conv2D is the 2-D convolution layer: the same small neuron (kernel) slides over the image, so
+// Conv2DLayer is the 2-D convolution layer: the same small neuron (kernel) slides over the image, so
 // a pattern gives the same response wherever it is (shared weights).
 //
 //	x: [N, H, W, Cin]   kernel W: [KH, KW, Cin, Cout]   b: [Cout]   y: [N, Ho, Wo, Cout]
@@ -15,48 +17,48 @@ import (
 // with stride s, zero padding p on every side (x is 0 outside the image) and
 // Ho = ⌊(H + 2p − KH)/s⌋ + 1, Wo = ⌊(W + 2p − KW)/s⌋ + 1.
 // With s = 1 and p = 0 this is the lecture's y_{i,j} = Σ_k Σ_l w_{k,l} x_{i+k,j+l} + b.
-type Conv2D struct {
+type Conv2DLayer struct {
 	KernelH, KernelW, InChannels, OutChannels int
 	Stride                                    int // 0 means 1
 	Padding                                   int // zeros added on each side of H and W
 	W, B                                      *Param
 
-	x *Tensor
+	x *tensor.Tensor
 }
 
-// NewConv2D returns a convolution with a square kernel of the given size, stride 1 and no
+// Conv2D returns a convolution with a square kernel of the given size, stride 1 and no
 // padding (set Stride and Padding on the result to change them). Weights are drawn from
 // N(0, 1/(k·k·Cin)) (Xavier: the fan-in is k·k·Cin), biases are 0.
-func NewConv2D(inChannels, outChannels, kernelSize int, rng *rand.Rand) *Conv2D {
+func Conv2D(inChannels, outChannels, kernelSize int, rng *rand.Rand) *Conv2DLayer {
 	if inChannels <= 0 || outChannels <= 0 || kernelSize <= 0 {
-		panic(fmt.Sprintf("scratch.NewConv2D(%d, %d, %d): channels and kernel size must be positive",
+		panic(fmt.Sprintf("scratch.Conv2D(%d, %d, %d): channels and kernel size must be positive",
 			inChannels, outChannels, kernelSize))
 	}
 	fanIn := float64(kernelSize * kernelSize * inChannels)
-	return &Conv2D{KernelH: kernelSize, KernelW: kernelSize, InChannels: inChannels, OutChannels: outChannels,
+	return &Conv2DLayer{KernelH: kernelSize, KernelW: kernelSize, InChannels: inChannels, OutChannels: outChannels,
 		Stride: 1,
-		W:      newParam("W", RandN(rng, 1/math.Sqrt(fanIn), kernelSize, kernelSize, inChannels, outChannels)),
-		B:      newParam("b", Zeros(outChannels)),
+		W:      newParam("W", tensor.RandN(rng, 1/math.Sqrt(fanIn), kernelSize, kernelSize, inChannels, outChannels)),
+		B:      newParam("b", tensor.Zeros(outChannels)),
 	}
 }
 
 // String describes the layer, e.g. "Conv2D(3×3, 1 → 4, stride 1, padding 0)".
-func (c *Conv2D) String() string {
+func (c *Conv2DLayer) String() string {
 	return fmt.Sprintf("Conv2D(%d×%d, %d → %d, stride %d, padding %d)",
 		c.KernelH, c.KernelW, c.InChannels, c.OutChannels, max(c.Stride, 1), c.Padding)
 }
 
 // Params returns the kernel W and the bias b.
-func (c *Conv2D) Params() []*Param { return []*Param{c.W, c.B} }
+func (c *Conv2DLayer) Params() []*Param { return []*Param{c.W, c.B} }
 
 // Forward convolves x [N, H, W, Cin] into y [N, Ho, Wo, Cout]. See [Conv2DForward].
-func (c *Conv2D) Forward(x *Tensor) *Tensor {
+func (c *Conv2DLayer) Forward(x *tensor.Tensor) *tensor.Tensor {
 	if c.W == nil || c.B == nil {
-		panic("scratch.Conv2D.Forward: the layer has no kernel; build it with scratch.NewConv2D(in, out, size, rng)")
+		panic("scratch.Conv2DLayer.Forward: the layer has no kernel; build it with scratch.Conv2D(in, out, size, rng)")
 	}
 	mustRank("Conv2D.Forward", x, 4, "[N, H, W, Cin] (channels last)")
 	if x.Shape[3] != c.InChannels {
-		panic(fmt.Sprintf("scratch.Conv2D.Forward: input has shape %v, i.e. %d channels (last axis), but the layer "+
+		panic(fmt.Sprintf("scratch.Conv2DLayer.Forward: input has shape %v, i.e. %d channels (last axis), but the layer "+
 			"has InChannels=%d; images are [N, H, W, C], channels last", x.Shape, x.Shape[3], c.InChannels))
 	}
 	c.x = x
@@ -65,7 +67,7 @@ func (c *Conv2D) Forward(x *Tensor) *Tensor {
 
 // Backward takes Δy [N, Ho, Wo, Cout], stores ∂L/∂W and ∂L/∂b and returns Δx [N, H, W, Cin].
 // See [Conv2DBackward].
-func (c *Conv2D) Backward(dy *Tensor) *Tensor {
+func (c *Conv2DLayer) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	mustForwardFirst("Conv2D", c.x)
 	ho, wo := convOutSize("Conv2D.Backward", c.x.Shape, c.W.Value.Shape, c.Stride, c.Padding)
 	mustGradShape("Conv2D", dy, []int{c.x.Shape[0], ho, wo, c.OutChannels})
@@ -88,7 +90,7 @@ func convOutSize(where string, xShape, wShape []int, stride, padding int) (ho, w
 	return (h+2*padding-kh)/s + 1, (w+2*padding-kw)/s + 1
 }
 
-func checkConvShapes(where string, x, w *Tensor) {
+func checkConvShapes(where string, x, w *tensor.Tensor) {
 	mustRank(where, x, 4, "[N, H, W, Cin] (channels last)")
 	if w == nil || len(w.Shape) != 4 || w.Shape[2] != x.Shape[3] {
 		panic(fmt.Sprintf("scratch.%s: kernel has shape %v, want [KH, KW, Cin=%d, Cout] for input %v",
@@ -99,7 +101,7 @@ func checkConvShapes(where string, x, w *Tensor) {
 // Conv2DForward computes y_{n,i,j,o} = Σ_{k,l,c} W_{k,l,c,o} · x_{n, i·s+k−p, j·s+l−p, c} + b_o
 // for x [N, H, W, Cin], W [KH, KW, Cin, Cout], b [Cout]; y is [N, Ho, Wo, Cout].
 // b may be nil (no bias).
-func Conv2DForward(x, w, b *Tensor, stride, padding int) *Tensor {
+func Conv2DForward(x, w, b *tensor.Tensor, stride, padding int) *tensor.Tensor {
 	checkConvShapes("Conv2DForward", x, w)
 	s := max(stride, 1)
 	n, h, wd, cin := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
@@ -108,7 +110,7 @@ func Conv2DForward(x, w, b *Tensor, stride, padding int) *Tensor {
 	if b != nil && (len(b.Shape) != 1 || b.Shape[0] != cout) {
 		panic(fmt.Sprintf("scratch.Conv2DForward: bias has shape %v, want [%d] (one per output channel) or nil", b.Shape, cout))
 	}
-	y := Zeros(n, ho, wo, cout)
+	y := tensor.Zeros(n, ho, wo, cout)
 	for b0 := range n {
 		for i := range ho {
 			for j := range wo {
@@ -149,14 +151,14 @@ func Conv2DForward(x, w, b *Tensor, stride, padding int) *Tensor {
 //	∂L/∂x_{n,r,q,c} = Σ over (i,j,k,l,o) with i·s+k−p = r, j·s+l−p = q of W_{k,l,c,o} · Δy_{n,i,j,o}
 //
 // The last one "scatters" each Δy back through the same kernel that gathered it.
-func Conv2DBackward(x, w, dy *Tensor, stride, padding int) (dx, dw, db *Tensor) {
+func Conv2DBackward(x, w, dy *tensor.Tensor, stride, padding int) (dx, dw, db *tensor.Tensor) {
 	checkConvShapes("Conv2DBackward", x, w)
 	s := max(stride, 1)
 	n, h, wd, cin := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
 	kh, kw, cout := w.Shape[0], w.Shape[1], w.Shape[3]
 	ho, wo := convOutSize("Conv2DBackward", x.Shape, w.Shape, stride, padding)
 	mustGradShape("Conv2DBackward", dy, []int{n, ho, wo, cout})
-	dx, dw, db = x.ZerosLike(), w.ZerosLike(), Zeros(cout)
+	dx, dw, db = x.ZerosLike(), w.ZerosLike(), tensor.Zeros(cout)
 	for b0 := range n {
 		for i := range ho {
 			for j := range wo {

@@ -12,68 +12,58 @@ import (
 	"testing"
 
 	"github.com/gomlx/gomlx/core/graph"
-	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/godl-course/godl/nn"
 	"github.com/godl-course/godl/nn/scratch"
+	"github.com/godl-course/godl/tensor"
 )
 
 // round32 rounds every value to the nearest float32, in place, and returns t.
-func round32(t *scratch.Tensor) *scratch.Tensor {
+func round32(t *tensor.Tensor) *tensor.Tensor {
 	for i, v := range t.Data {
 		t.Data[i] = float64(float32(v))
 	}
 	return t
 }
 
-// fromNN converts an nn (float32) tensor to a scratch tensor.
-func fromNN(t *tensors.Tensor) *scratch.Tensor {
-	src := tensors.MustCopyFlatData[float32](t)
-	data := make([]float64, len(src))
-	for i, v := range src {
-		data[i] = float64(v)
-	}
-	return scratch.New(data, t.Shape().Dimensions...)
-}
-
 // crossCheckNN runs the scratch layer's Forward and Backward with a random Δy and nn's layer
 // through nn.LayerGradients with the same input, weights and Δy, and compares y, ∂L/∂x and the
 // gradient of every weight. weights maps nn's weight names to the scratch parameters.
-func crossCheckNN(t *testing.T, sl scratch.Layer, nl nn.Layer, x *scratch.Tensor, weights map[string]*scratch.Param) *nn.LayerGrads {
+func crossCheckNN(t *testing.T, sl scratch.Layer, nl nn.Layer, x *tensor.Tensor, weights map[string]*scratch.Param) *nn.LayerGrads {
 	t.Helper()
 	round32(x)
 	for _, p := range weights {
 		round32(p.Value)
 	}
 	y := sl.Forward(x)
-	dy := round32(scratch.RandN(scratch.NewRand(12), 1, y.Shape...))
+	dy := round32(tensor.RandN(tensor.NewRand(12), 1, y.Shape...))
 	dx := sl.Backward(dy)
 
-	given := map[string]*tensors.Tensor{}
+	given := map[string]*tensor.Tensor{}
 	for name, p := range weights {
-		given[name] = toGoMLX(p.Value)
+		given[name] = p.Value
 	}
-	g, err := nn.LayerGradients(nl, toGoMLX(x), given, toGoMLX(dy))
+	g, err := nn.LayerGradients(nl, x, given, dy)
 	if err != nil {
 		t.Fatalf("nn.LayerGradients: %v", err)
 	}
 	if len(g.Trainable) != len(weights) {
 		t.Fatalf("nn's %s has the trainable weights %v, the test maps %d of them", nl, g.Trainable, len(weights))
 	}
-	agree(t, "y", y, fromNN(g.Y))
-	agree(t, "∂L/∂x", dx, fromNN(g.DX))
+	agree(t, "y", y, g.Y)
+	agree(t, "∂L/∂x", dx, g.DX)
 	for name, p := range weights {
-		agree(t, fmt.Sprintf("∂L/∂%s (nn %s)", p.Name, name), p.Grad, fromNN(g.DWeights[name]))
+		agree(t, fmt.Sprintf("∂L/∂%s (nn %s)", p.Name, name), p.Grad, g.DWeights[name])
 	}
 	return g
 }
 
 func TestNNCrossCheckLinear(t *testing.T) {
-	rng := scratch.NewRand(21)
-	l := scratch.NewLinear(5, 3, rng)
-	l.B.Value = scratch.RandN(rng, 1, 3)
+	rng := tensor.NewRand(21)
+	l := scratch.Linear(5, 3, rng)
+	l.B.Value = tensor.RandN(rng, 1, 3)
 	for _, layer := range []nn.Layer{nn.Linear(3), nn.Dense(3)} {
-		crossCheckNN(t, l, layer, scratch.RandN(rng, 1, 4, 5), map[string]*scratch.Param{"weights": l.W, "bias": l.B})
+		crossCheckNN(t, l, layer, tensor.RandN(rng, 1, 4, 5), map[string]*scratch.Param{"weights": l.W, "bias": l.B})
 	}
 }
 
@@ -88,11 +78,11 @@ func TestNNCrossCheckConv2D(t *testing.T) {
 		}
 	}
 	run := func(t *testing.T, c config, layer *nn.Conv2DLayer) {
-		rng := scratch.NewRand(uint64(100 + c.kernel*10 + c.stride*3 + c.padding))
-		sc := scratch.NewConv2D(2, 3, c.kernel, rng)
+		rng := tensor.NewRand(uint64(100 + c.kernel*10 + c.stride*3 + c.padding))
+		sc := scratch.Conv2D(2, 3, c.kernel, rng)
 		sc.Stride, sc.Padding = c.stride, c.padding
-		sc.B.Value = scratch.RandN(rng, 1, 3)
-		crossCheckNN(t, sc, layer, scratch.RandN(rng, 1, 2, 7, 6, 2), map[string]*scratch.Param{"kernel": sc.W, "bias": sc.B})
+		sc.B.Value = tensor.RandN(rng, 1, 3)
+		crossCheckNN(t, sc, layer, tensor.RandN(rng, 1, 2, 7, 6, 2), map[string]*scratch.Param{"kernel": sc.W, "bias": sc.B})
 	}
 	// nn's default formulation on this backend (im2col on the pure-Go backend).
 	for _, c := range configs {
@@ -123,19 +113,19 @@ func TestNNCrossCheckMaxPool2D(t *testing.T) {
 	for _, c := range []struct{ size, stride int }{{2, 2}, {3, 3}, {3, 2}, {2, 1}} {
 		t.Run(fmt.Sprintf("window %d stride %d", c.size, c.stride), func(t *testing.T) {
 			// Distinct values, so that every window has one max (ties may be broken differently).
-			rng := scratch.NewRand(22)
-			x := scratch.Zeros(2, 7, 6, 3) // 7 rows: a 2×2 pooling drops the last one
+			rng := tensor.NewRand(22)
+			x := tensor.Zeros(2, 7, 6, 3) // 7 rows: a 2×2 pooling drops the last one
 			for i, p := range rng.Perm(x.Size()) {
 				x.Data[i] = float64(p)/8 - 6
 			}
-			crossCheckNN(t, &scratch.MaxPool2D{Size: c.size, Stride: c.stride}, nn.MaxPool2D(c.size).WithStride(c.stride), x, nil)
+			crossCheckNN(t, &scratch.MaxPool2DLayer{Size: c.size, Stride: c.stride}, nn.MaxPool2D(c.size).WithStride(c.stride), x, nil)
 		})
 	}
 }
 
 func TestNNCrossCheckActivations(t *testing.T) {
-	rng := scratch.NewRand(23)
-	x := scratch.RandN(rng, 2, 3, 4, 5)
+	rng := tensor.NewRand(23)
+	x := tensor.RandN(rng, 2, 3, 4, 5)
 	for i, v := range x.Data { // keep ReLU's kink at 0 away from the inputs
 		if v > -1e-3 && v < 1e-3 {
 			x.Data[i] = 0.5
@@ -144,7 +134,7 @@ func TestNNCrossCheckActivations(t *testing.T) {
 	for _, c := range []struct {
 		sl scratch.Layer
 		nl nn.Layer
-	}{{&scratch.ReLU{}, nn.ReLU()}, {&scratch.Sigmoid{}, nn.Sigmoid()}, {&scratch.Tanh{}, nn.Tanh()}} {
+	}{{scratch.ReLU(), nn.ReLU()}, {scratch.Sigmoid(), nn.Sigmoid()}, {scratch.Tanh(), nn.Tanh()}} {
 		t.Run(c.nl.String(), func(t *testing.T) { crossCheckNN(t, c.sl, c.nl, x.Clone(), nil) })
 	}
 }
@@ -152,18 +142,18 @@ func TestNNCrossCheckActivations(t *testing.T) {
 func TestNNCrossCheckBatchNorm(t *testing.T) {
 	for _, shape := range [][]int{{6, 4}, {2, 3, 3, 4}} {
 		t.Run(fmt.Sprint(shape), func(t *testing.T) {
-			rng := scratch.NewRand(24)
-			bn := scratch.NewBatchNorm(4)
+			rng := tensor.NewRand(24)
+			bn := scratch.BatchNorm(4)
 			bn.Epsilon = 1e-3 // nn.BatchNorm's default ε
-			bn.Gamma.Value, bn.Beta.Value = scratch.RandN(rng, 1, 4), scratch.RandN(rng, 1, 4)
-			x := scratch.RandN(rng, 2, shape...)
+			bn.Gamma.Value, bn.Beta.Value = tensor.RandN(rng, 1, 4), tensor.RandN(rng, 1, 4)
+			x := tensor.RandN(rng, 2, shape...)
 			for i := range x.Data {
 				x.Data[i] += float64(i % 4) // a different mean per feature
 			}
 			g := crossCheckNN(t, bn, nn.BatchNorm(), x, map[string]*scratch.Param{"gamma": bn.Gamma, "beta": bn.Beta})
 			// Both keep running averages r ← 0.9·r + 0.1·(batch value), from r = 0 (mean) and 1 (variance).
-			agree(t, "running mean", scratch.New(bn.RunningMean, 4), fromNN(g.Weights["running_mean"]))
-			agree(t, "running variance", scratch.New(bn.RunningVar, 4), fromNN(g.Weights["running_var"]))
+			agree(t, "running mean", tensor.New(bn.RunningMean, 4), g.Weights["running_mean"])
+			agree(t, "running variance", tensor.New(bn.RunningVar, 4), g.Weights["running_var"])
 		})
 	}
 }
@@ -178,8 +168,8 @@ func (l *crossEntropyLayer) Forward(c *nn.Ctx, z *nn.Node) *nn.Node {
 }
 
 func TestNNCrossCheckSoftmaxCrossEntropy(t *testing.T) {
-	rng := scratch.NewRand(25)
-	logits, labels := round32(scratch.RandN(rng, 3, 5, 4)), []int{0, 3, 1, 1, 2}
+	rng := tensor.NewRand(25)
+	logits, labels := round32(tensor.RandN(rng, 3, 5, 4)), []int{0, 3, 1, 1, 2}
 	var ce scratch.SoftmaxCrossEntropy
 	loss := ce.Forward(logits, labels)
 	dz := ce.Backward()
@@ -187,32 +177,32 @@ func TestNNCrossCheckSoftmaxCrossEntropy(t *testing.T) {
 	for i, v := range labels {
 		l32[i] = int32(v)
 	}
-	g, err := nn.LayerGradients(&crossEntropyLayer{l32}, toGoMLX(logits), nil, nil)
+	g, err := nn.LayerGradients(&crossEntropyLayer{l32}, logits, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	agree(t, "loss", scratch.New([]float64{loss}), fromNN(g.Y))
-	agree(t, "∂L/∂z", dz, fromNN(g.DX))
+	agree(t, "loss", tensor.Scalar(loss), g.Y)
+	agree(t, "∂L/∂z", dz, g.DX)
 
 	// The Softmax layer's forward values.
-	g, err = nn.LayerGradients(nn.Softmax(), toGoMLX(logits), nil, nil)
+	g, err = nn.LayerGradients(nn.Softmax(), logits, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	agree(t, "softmax", scratch.Softmax(logits), fromNN(g.Y))
+	agree(t, "softmax", scratch.Softmax(logits), g.Y)
 }
 
 // A whole small CNN, chained: the scratch Sequential against an nn.Sequential model (a model
 // is a layer too), the gradients of every weight at once.
 func TestNNCrossCheckSmallCNN(t *testing.T) {
-	rng := scratch.NewRand(26)
-	conv := scratch.NewConv2D(1, 2, 3, rng)
+	rng := tensor.NewRand(26)
+	conv := scratch.Conv2D(1, 2, 3, rng)
 	conv.Padding = 1
-	conv.B.Value = scratch.RandN(rng, 0.1, 2)
-	fc := scratch.NewLinear(2*3*3, 3, rng)
-	fc.B.Value = scratch.RandN(rng, 0.1, 3)
-	x := scratch.RandN(rng, 1, 2, 6, 6, 1)
-	sl := scratch.NewSequential(conv, &scratch.ReLU{}, scratch.NewMaxPool2D(2), &flatten{}, fc)
+	conv.B.Value = tensor.RandN(rng, 0.1, 2)
+	fc := scratch.Linear(2*3*3, 3, rng)
+	fc.B.Value = tensor.RandN(rng, 0.1, 3)
+	x := tensor.RandN(rng, 1, 2, 6, 6, 1)
+	sl := scratch.Sequential(conv, scratch.ReLU(), scratch.MaxPool2D(2), &flatten{}, fc)
 	nl := nn.Sequential(nn.Conv2D(2, 3).WithPadding(1), nn.ReLU(), nn.MaxPool2D(2), nn.Flatten(), nn.Dense(3))
 	crossCheckNN(t, sl, nl, x, map[string]*scratch.Param{
 		"conv2d_1/kernel": conv.W, "conv2d_1/bias": conv.B, "dense_1/weights": fc.W, "dense_1/bias": fc.B})

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/godl-course/godl/nn/scratch"
+	"github.com/godl-course/godl/tensor"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/gomlx/core/graph"
@@ -27,18 +28,18 @@ var backend = func() compute.Backend {
 	return b
 }()
 
-func toGoMLX(t *scratch.Tensor) *tensors.Tensor {
+func toGoMLX(t *tensor.Tensor) *tensors.Tensor {
 	return tensors.FromFlatDataAndDimensions(append([]float64(nil), t.Data...), t.Shape...)
 }
 
-func fromGoMLX(t *tensors.Tensor) *scratch.Tensor {
-	return scratch.New(tensors.MustCopyFlatData[float64](t), t.Shape().Dimensions...)
+func fromGoMLX(t *tensors.Tensor) *tensor.Tensor {
+	return tensor.New(tensors.MustCopyFlatData[float64](t), t.Shape().Dimensions...)
 }
 
 // graphFn builds y from the inputs (the first is x, then the parameters); gomlxRun returns y
 // and the gradients of Σ y·Δy with respect to every input, all computed by GoMLX.
-func gomlxRun(t *testing.T, build func(inputs []*graph.Node) *graph.Node, dy *scratch.Tensor, inputs ...*scratch.Tensor) (
-	y *scratch.Tensor, grads []*scratch.Tensor) {
+func gomlxRun(t *testing.T, build func(inputs []*graph.Node) *graph.Node, dy *tensor.Tensor, inputs ...*tensor.Tensor) (
+	y *tensor.Tensor, grads []*tensor.Tensor) {
 	t.Helper()
 	args := make([]any, 0, len(inputs)+1)
 	for _, in := range inputs {
@@ -62,7 +63,7 @@ func gomlxRun(t *testing.T, build func(inputs []*graph.Node) *graph.Node, dy *sc
 }
 
 // agree compares a scratch result with the GoMLX one.
-func agree(t *testing.T, name string, scratchVal, gomlxVal *scratch.Tensor) {
+func agree(t *testing.T, name string, scratchVal, gomlxVal *tensor.Tensor) {
 	t.Helper()
 	r := scratch.GradChecker{Threshold: crossCheckTolerance}.Compare(name, scratchVal, gomlxVal)
 	if !r.OK() {
@@ -74,12 +75,12 @@ func agree(t *testing.T, name string, scratchVal, gomlxVal *scratch.Tensor) {
 
 // crossCheckLayer runs layer.Forward/Backward with a random Δy and compares y, ∂L/∂x and each
 // ∂L/∂θ with GoMLX's build(x, θ...) and its autodiff gradients.
-func crossCheckLayer(t *testing.T, layer scratch.Layer, x *scratch.Tensor, build func(in []*graph.Node) *graph.Node) {
+func crossCheckLayer(t *testing.T, layer scratch.Layer, x *tensor.Tensor, build func(in []*graph.Node) *graph.Node) {
 	t.Helper()
 	y := layer.Forward(x)
-	dy := scratch.RandN(scratch.NewRand(11), 1, y.Shape...)
+	dy := tensor.RandN(tensor.NewRand(11), 1, y.Shape...)
 	dx := layer.Backward(dy)
-	inputs := []*scratch.Tensor{x}
+	inputs := []*tensor.Tensor{x}
 	for _, p := range layer.Params() {
 		inputs = append(inputs, p.Value)
 	}
@@ -102,10 +103,10 @@ func lastAxis(v *graph.Node, rank int) *graph.Node {
 }
 
 func TestCrossCheckLinear(t *testing.T) {
-	rng := scratch.NewRand(1)
-	l := scratch.NewLinear(5, 3, rng)
-	l.B.Value = scratch.RandN(rng, 1, 3)
-	crossCheckLayer(t, l, scratch.RandN(rng, 1, 4, 5), func(in []*graph.Node) *graph.Node {
+	rng := tensor.NewRand(1)
+	l := scratch.Linear(5, 3, rng)
+	l.B.Value = tensor.RandN(rng, 1, 3)
+	crossCheckLayer(t, l, tensor.RandN(rng, 1, 4, 5), func(in []*graph.Node) *graph.Node {
 		return graph.Add(graph.MatMul(in[0], in[1]), lastAxis(in[2], 2))
 	})
 }
@@ -113,11 +114,11 @@ func TestCrossCheckLinear(t *testing.T) {
 func TestCrossCheckConv2D(t *testing.T) {
 	for _, cfg := range []struct{ kernel, stride, padding int }{{3, 1, 0}, {3, 2, 1}, {3, 2, 0}, {5, 1, 2}, {2, 1, 0}, {2, 2, 1}, {4, 1, 1}} {
 		t.Run(fmt.Sprintf("kernel %d stride %d padding %d", cfg.kernel, cfg.stride, cfg.padding), func(t *testing.T) {
-			rng := scratch.NewRand(uint64(2 + cfg.kernel*10 + cfg.stride*100 + cfg.padding))
-			c := scratch.NewConv2D(2, 3, cfg.kernel, rng)
+			rng := tensor.NewRand(uint64(2 + cfg.kernel*10 + cfg.stride*100 + cfg.padding))
+			c := scratch.Conv2D(2, 3, cfg.kernel, rng)
 			c.Stride, c.Padding = cfg.stride, cfg.padding
-			c.B.Value = scratch.RandN(rng, 1, 3)
-			crossCheckLayer(t, c, scratch.RandN(rng, 1, 2, 7, 6, 2), func(in []*graph.Node) *graph.Node {
+			c.B.Value = tensor.RandN(rng, 1, 3)
+			crossCheckLayer(t, c, tensor.RandN(rng, 1, 2, 7, 6, 2), func(in []*graph.Node) *graph.Node {
 				x, w, p := in[0], in[1], cfg.padding
 				if cfg.kernel%2 == 1 {
 					y := graph.Convolve(x, w).Strides(cfg.stride).PaddingPerDim([][2]int{{p, p}, {p, p}}).Done()
@@ -141,12 +142,12 @@ func TestCrossCheckMaxPool2D(t *testing.T) {
 	for _, cfg := range []struct{ size, stride int }{{2, 2}, {3, 2}, {2, 1}} {
 		t.Run(fmt.Sprintf("window %d stride %d", cfg.size, cfg.stride), func(t *testing.T) {
 			// Distinct values: the max of every window is unique, as GoMLX and scratch may break ties differently.
-			rng := scratch.NewRand(3)
-			x := scratch.Zeros(2, 6, 7, 3)
+			rng := tensor.NewRand(3)
+			x := tensor.Zeros(2, 6, 7, 3)
 			for i, p := range rng.Perm(x.Size()) {
 				x.Data[i] = float64(p)/10 - 5
 			}
-			crossCheckLayer(t, &scratch.MaxPool2D{Size: cfg.size, Stride: cfg.stride}, x, func(in []*graph.Node) *graph.Node {
+			crossCheckLayer(t, &scratch.MaxPool2DLayer{Size: cfg.size, Stride: cfg.stride}, x, func(in []*graph.Node) *graph.Node {
 				return graph.MaxPool(in[0]).Window(cfg.size).Strides(cfg.stride).NoPadding().Done()
 			})
 		})
@@ -154,23 +155,23 @@ func TestCrossCheckMaxPool2D(t *testing.T) {
 }
 
 func TestCrossCheckActivations(t *testing.T) {
-	rng := scratch.NewRand(4)
-	x := scratch.RandN(rng, 2, 3, 4, 5)
+	rng := tensor.NewRand(4)
+	x := tensor.RandN(rng, 2, 3, 4, 5)
 	for i, v := range x.Data { // keep ReLU's kink away from the sampled points
 		if v > -1e-3 && v < 1e-3 {
 			x.Data[i] = 0.5
 		}
 	}
 	t.Run("ReLU", func(t *testing.T) {
-		crossCheckLayer(t, &scratch.ReLU{}, x, func(in []*graph.Node) *graph.Node {
+		crossCheckLayer(t, scratch.ReLU(), x, func(in []*graph.Node) *graph.Node {
 			return graph.Max(in[0], graph.ZerosLike(in[0]))
 		})
 	})
 	t.Run("Sigmoid", func(t *testing.T) {
-		crossCheckLayer(t, &scratch.Sigmoid{}, x, func(in []*graph.Node) *graph.Node { return graph.Sigmoid(in[0]) })
+		crossCheckLayer(t, scratch.Sigmoid(), x, func(in []*graph.Node) *graph.Node { return graph.Sigmoid(in[0]) })
 	})
 	t.Run("Tanh", func(t *testing.T) {
-		crossCheckLayer(t, &scratch.Tanh{}, x, func(in []*graph.Node) *graph.Node { return graph.Tanh(in[0]) })
+		crossCheckLayer(t, scratch.Tanh(), x, func(in []*graph.Node) *graph.Node { return graph.Tanh(in[0]) })
 	})
 }
 
@@ -191,10 +192,10 @@ func batchNormGraph(x, gamma, beta *graph.Node, eps float64) *graph.Node {
 func TestCrossCheckBatchNorm(t *testing.T) {
 	for _, shape := range [][]int{{6, 4}, {2, 3, 3, 4}} {
 		t.Run(fmt.Sprint(shape), func(t *testing.T) {
-			rng := scratch.NewRand(5)
-			bn := scratch.NewBatchNorm(4)
-			bn.Gamma.Value, bn.Beta.Value = scratch.RandN(rng, 1, 4), scratch.RandN(rng, 1, 4)
-			crossCheckLayer(t, bn, scratch.RandN(rng, 2, shape...), func(in []*graph.Node) *graph.Node {
+			rng := tensor.NewRand(5)
+			bn := scratch.BatchNorm(4)
+			bn.Gamma.Value, bn.Beta.Value = tensor.RandN(rng, 1, 4), tensor.RandN(rng, 1, 4)
+			crossCheckLayer(t, bn, tensor.RandN(rng, 2, shape...), func(in []*graph.Node) *graph.Node {
 				return batchNormGraph(in[0], in[1], in[2], 1e-5)
 			})
 		})
@@ -202,9 +203,9 @@ func TestCrossCheckBatchNorm(t *testing.T) {
 }
 
 func TestCrossCheckSoftmaxCrossEntropy(t *testing.T) {
-	rng := scratch.NewRand(6)
-	logits, labels := scratch.RandN(rng, 3, 5, 4), []int{0, 3, 1, 1, 2}
-	onehot := scratch.Zeros(5, 4)
+	rng := tensor.NewRand(6)
+	logits, labels := tensor.RandN(rng, 3, 5, 4), []int{0, 3, 1, 1, 2}
+	onehot := tensor.Zeros(5, 4)
 	for i, y := range labels {
 		onehot.Set(1, i, y)
 	}
@@ -218,20 +219,20 @@ func TestCrossCheckSoftmaxCrossEntropy(t *testing.T) {
 	if err != nil {
 		t.Fatalf("GoMLX: %+v", err)
 	}
-	agree(t, "loss", scratch.New([]float64{loss}), fromGoMLX(outs[0]))
+	agree(t, "loss", tensor.New([]float64{loss}), fromGoMLX(outs[0]))
 	agree(t, "∂L/∂z", dz, fromGoMLX(outs[1]))
 }
 
 // A whole small CNN, chained: conv → ReLU → max pool → linear, against the same chain in GoMLX.
 func TestCrossCheckSmallCNN(t *testing.T) {
-	rng := scratch.NewRand(7)
-	conv := scratch.NewConv2D(1, 2, 3, rng)
+	rng := tensor.NewRand(7)
+	conv := scratch.Conv2D(1, 2, 3, rng)
 	conv.Padding = 1
-	conv.B.Value = scratch.RandN(rng, 0.1, 2)
-	fc := scratch.NewLinear(2*3*3, 3, rng)
+	conv.B.Value = tensor.RandN(rng, 0.1, 2)
+	fc := scratch.Linear(2*3*3, 3, rng)
 	flat := &flatten{}
-	model := scratch.NewSequential(conv, &scratch.ReLU{}, scratch.NewMaxPool2D(2), flat, fc)
-	crossCheckLayer(t, model, scratch.RandN(rng, 1, 2, 6, 6, 1), func(in []*graph.Node) *graph.Node {
+	model := scratch.Sequential(conv, scratch.ReLU(), scratch.MaxPool2D(2), flat, fc)
+	crossCheckLayer(t, model, tensor.RandN(rng, 1, 2, 6, 6, 1), func(in []*graph.Node) *graph.Node {
 		y := graph.Convolve(in[0], in[1]).PaddingPerDim([][2]int{{1, 1}, {1, 1}}).Done()
 		y = graph.Add(y, lastAxis(in[2], 4))
 		y = graph.Max(y, graph.ZerosLike(y))
@@ -244,9 +245,9 @@ func TestCrossCheckSmallCNN(t *testing.T) {
 // flatten reshapes [N, ...] to [N, rest]: a layer written outside the package, as a student would.
 type flatten struct{ shape []int }
 
-func (f *flatten) Forward(x *scratch.Tensor) *scratch.Tensor {
+func (f *flatten) Forward(x *tensor.Tensor) *tensor.Tensor {
 	f.shape = x.Shape
 	return x.Reshape(x.Shape[0], x.Size()/x.Shape[0])
 }
-func (f *flatten) Backward(dy *scratch.Tensor) *scratch.Tensor { return dy.Reshape(f.shape...) }
-func (f *flatten) Params() []*scratch.Param                    { return nil }
+func (f *flatten) Backward(dy *tensor.Tensor) *tensor.Tensor { return dy.Reshape(f.shape...) }
+func (f *flatten) Params() []*scratch.Param                  { return nil }

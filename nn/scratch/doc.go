@@ -6,13 +6,16 @@
 //
 // The pieces:
 //
-//   - [Tensor]: a shape and a flat []float64 in row-major order, with just what the layers need.
+//   - Tensors are the course's one array type, [tensor.Tensor]: a shape and a flat []float64 in
+//     row-major order (package tensor), the same that nn returns and viz draws.
 //   - Layers with explicit Forward and Backward, written next to the lecture's equations:
 //     [Linear], [Conv2D] (stride and padding), [MaxPool2D], [ReLU], [Sigmoid], [Tanh],
-//     [BatchNorm] and the loss [SoftmaxCrossEntropy]. Backward returns the gradient with respect
-//     to the layer's input and stores the gradients of the parameters in [Param.Grad].
-//   - [Sequential], [SGD] and [Fit]: a training loop that fits on one screen; [XOR] is the
-//     classic data set that a linear model cannot learn and a small MLP can.
+//     [BatchNorm] (each returns its *…Layer type, as in nn) and the loss [SoftmaxCrossEntropy].
+//     Backward returns the gradient with respect to the layer's input and stores the gradients
+//     of the parameters in [Param.Grad].
+//   - [Sequential] (a [Model]), [SGD] and [Fit]: a training loop that fits on one screen; [XOR]
+//     is the classic data set that a linear model cannot learn and a small MLP can. The names
+//     mirror nn's: nn.Sequential / scratch.Sequential, nn.SGD(lr) / scratch.SGD(lr).
 //   - [GradCheck]: numerical gradients by central differences compared with the analytic ones,
 //     reported as PASS/FAIL with the relative error and the worst entry. [CheckLayer] runs it on
 //     any [Layer]; [CheckLinearBackward], [CheckConv2DBackward] and [CheckMaxPool2DBackward] are

@@ -4,13 +4,14 @@ import (
 	"fmt"
 
 	"github.com/godl-course/godl/nn/scratch"
+	"github.com/godl-course/godl/tensor"
 )
 
 // The exercise as a notebook gives it: the body of the backward pass is a TODO, and the check
 // says what is wrong and where.
 func ExampleCheckLinearBackward() {
-	myLinearBackward := func(x, w, dy *scratch.Tensor) (dx, dw, db *scratch.Tensor) {
-		dx, dw, db = x.ZerosLike(), w.ZerosLike(), scratch.Zeros(w.Shape[1])
+	myLinearBackward := func(x, w, dy *tensor.Tensor) (dx, dw, db *tensor.Tensor) {
+		dx, dw, db = x.ZerosLike(), w.ZerosLike(), tensor.Zeros(w.Shape[1])
 		// TODO: ∂L/∂x = Δy·Wᵀ, ∂L/∂W = xᵀ·Δy, ∂L/∂b = Σ_n Δy_n
 		return
 	}
@@ -25,7 +26,7 @@ func ExampleCheckLinearBackward() {
 
 // Once the body is written, every line says PASS.
 func ExampleCheckConv2DBackward() {
-	myConvBackward := func(x, w, dy *scratch.Tensor, stride, padding int) (dx, dw, db *scratch.Tensor) {
+	myConvBackward := func(x, w, dy *tensor.Tensor, stride, padding int) (dx, dw, db *tensor.Tensor) {
 		// ∂L/∂W_{k,l,c,o} = Σ_n Σ_i Σ_j x_{n,i·s+k−p,j·s+l−p,c} Δy_{n,i,j,o}, and so on:
 		// here the package's own implementation stands in for the student's.
 		return scratch.Conv2DBackward(x, w, dy, stride, padding)
@@ -58,8 +59,8 @@ func ExampleValue() {
 // An MLP learns XOR with the hand-written forward-backward algorithm.
 func ExampleFit() {
 	x, labels := scratch.XOR()
-	rng := scratch.NewRand(1)
-	model := scratch.NewSequential(scratch.NewLinear(2, 8, rng), &scratch.Tanh{}, scratch.NewLinear(8, 2, rng))
+	rng := tensor.NewRand(1)
+	model := scratch.Sequential(scratch.Linear(2, 8, rng), scratch.Tanh(), scratch.Linear(8, 2, rng))
 	losses := scratch.Fit(model, x, labels, 1000, 0.5)
 	fmt.Printf("loss %.2f → %.3f, accuracy %.0f%%\n", losses[0], losses[len(losses)-1],
 		100*scratch.Accuracy(model.Forward(x), labels))
@@ -69,15 +70,15 @@ func ExampleFit() {
 
 // GradCheck works on any function: here f(x) = Σ x³ whose gradient is 3x².
 func ExampleGradCheck() {
-	x := scratch.New([]float64{1, -2, 0.5}, 3)
-	cube := func(x *scratch.Tensor) float64 {
+	x := tensor.New([]float64{1, -2, 0.5}, 3)
+	cube := func(x *tensor.Tensor) float64 {
 		s := 0.0
 		for _, v := range x.Data {
 			s += v * v * v
 		}
 		return s
 	}
-	wrong := scratch.New([]float64{3, 12, 0.5}, 3) // 3x² would give 0.75 for the last entry
+	wrong := tensor.New([]float64{3, 12, 0.5}, 3) // 3x² would give 0.75 for the last entry
 	fmt.Println(scratch.GradCheck(cube, x, wrong))
 	// Output:
 	// FAIL: relative error 0.01 (threshold 1e-7), worst entry at [2]: analytic 0.5, numeric 0.75

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/godl-course/godl/tensor"
 )
 
 // Output is where the Check functions print their result; nil means os.Stdout (in a notebook,
@@ -25,21 +27,21 @@ func printResult(res *CheckResult) {
 type (
 	// LinearBackwardFunc returns ∂L/∂x [N, In], ∂L/∂W [In, Out], ∂L/∂b [Out] for y = x·W + b
 	// given x [N, In], W [In, Out] and Δy [N, Out].
-	LinearBackwardFunc func(x, w, dy *Tensor) (dx, dw, db *Tensor)
+	LinearBackwardFunc func(x, w, dy *tensor.Tensor) (dx, dw, db *tensor.Tensor)
 
 	// Conv2DBackwardFunc returns ∂L/∂x [N, H, W, Cin], ∂L/∂W [KH, KW, Cin, Cout], ∂L/∂b [Cout] for
 	// the convolution of [Conv2DForward], given x, W, Δy [N, Ho, Wo, Cout], stride and padding.
-	Conv2DBackwardFunc func(x, w, dy *Tensor, stride, padding int) (dx, dw, db *Tensor)
+	Conv2DBackwardFunc func(x, w, dy *tensor.Tensor, stride, padding int) (dx, dw, db *tensor.Tensor)
 
 	// MaxPool2DBackwardFunc returns ∂L/∂x [N, H, W, C] for the max pooling of [MaxPool2DForward]
 	// given x, Δy [N, Ho, Wo, C], the window size and the stride.
-	MaxPool2DBackwardFunc func(x, dy *Tensor, size, stride int) (dx *Tensor)
+	MaxPool2DBackwardFunc func(x, dy *tensor.Tensor, size, stride int) (dx *tensor.Tensor)
 )
 
 // CheckLinearBackward checks your backward pass of the Linear layer y = x·W + b, e.g.
 //
-//	func myLinearBackward(x, w, dy *scratch.Tensor) (dx, dw, db *scratch.Tensor) {
-//		dx, dw, db = x.ZerosLike(), w.ZerosLike(), scratch.Zeros(w.Shape[1])
+//	func myLinearBackward(x, w, dy *tensor.Tensor) (dx, dw, db *tensor.Tensor) {
+//		dx, dw, db = x.ZerosLike(), w.ZerosLike(), tensor.Zeros(w.Shape[1])
 //		// TODO: ∂L/∂x = Δy·Wᵀ, ∂L/∂W = xᵀ·Δy, ∂L/∂b = Σ_n Δy_n
 //		return
 //	}
@@ -49,10 +51,10 @@ type (
 // It prints one PASS/FAIL line per gradient to [Output] and returns the result.
 func CheckLinearBackward(impl LinearBackwardFunc) *CheckResult {
 	res := &CheckResult{Title: "Linear backward: y = x·W + b, x [3 4], W [4 5]"}
-	rng := NewRand(1)
-	x, w, b := RandN(rng, 1, 3, 4), RandN(rng, 1, 4, 5), RandN(rng, 1, 5)
-	dy := RandN(rng, 1, 3, 5)
-	loss := func(*Tensor) float64 { return dot(LinearForward(x, w, b), dy) }
+	rng := tensor.NewRand(1)
+	x, w, b := tensor.RandN(rng, 1, 3, 4), tensor.RandN(rng, 1, 4, 5), tensor.RandN(rng, 1, 5)
+	dy := tensor.RandN(rng, 1, 3, 5)
+	loss := func(*tensor.Tensor) float64 { return dot(LinearForward(x, w, b), dy) }
 	func() {
 		defer recoverInto(res, "backward")
 		dx, dw, db := impl(x.Clone(), w.Clone(), dy.Clone())
@@ -69,8 +71,8 @@ func CheckLinearBackward(impl LinearBackwardFunc) *CheckResult {
 // the shapes), first with stride 1 and no padding (the lecture's formula), then with stride 2 and
 // padding 1. The weight gradient is the lecture's ∂L/∂w_{k,l} = Σ_i Σ_j x_{i+k,j+l} Δy_{i,j}.
 //
-//	func myConvBackward(x, w, dy *scratch.Tensor, stride, padding int) (dx, dw, db *scratch.Tensor) {
-//		dx, dw, db = x.ZerosLike(), w.ZerosLike(), scratch.Zeros(w.Shape[3])
+//	func myConvBackward(x, w, dy *tensor.Tensor, stride, padding int) (dx, dw, db *tensor.Tensor) {
+//		dx, dw, db = x.ZerosLike(), w.ZerosLike(), tensor.Zeros(w.Shape[3])
 //		// TODO
 //		return
 //	}
@@ -78,12 +80,12 @@ func CheckLinearBackward(impl LinearBackwardFunc) *CheckResult {
 //	scratch.CheckConv2DBackward(myConvBackward)
 func CheckConv2DBackward(impl Conv2DBackwardFunc) *CheckResult {
 	res := &CheckResult{Title: "Conv2D backward: x [2 5 5 2], kernel [3 3 2 3]"}
-	rng := NewRand(2)
+	rng := tensor.NewRand(2)
 	for _, cfg := range []struct{ stride, padding int }{{1, 0}, {2, 1}} {
-		x, w, b := RandN(rng, 1, 2, 5, 5, 2), RandN(rng, 1, 3, 3, 2, 3), RandN(rng, 1, 3)
+		x, w, b := tensor.RandN(rng, 1, 2, 5, 5, 2), tensor.RandN(rng, 1, 3, 3, 2, 3), tensor.RandN(rng, 1, 3)
 		y := Conv2DForward(x, w, b, cfg.stride, cfg.padding)
-		dy := RandN(rng, 1, y.Shape...)
-		loss := func(*Tensor) float64 { return dot(Conv2DForward(x, w, b, cfg.stride, cfg.padding), dy) }
+		dy := tensor.RandN(rng, 1, y.Shape...)
+		loss := func(*tensor.Tensor) float64 { return dot(Conv2DForward(x, w, b, cfg.stride, cfg.padding), dy) }
 		prefix := fmt.Sprintf("stride %d, padding %d, ", cfg.stride, cfg.padding)
 		func() {
 			defer recoverInto(res, "backward")
@@ -102,7 +104,7 @@ func CheckConv2DBackward(impl Conv2DBackwardFunc) *CheckResult {
 // position of the max of each window, zero elsewhere. It checks 2×2 windows with stride 2, then
 // overlapping 3×3 windows with stride 2 (where one input can receive the gradient of two windows).
 //
-//	func myMaxPoolBackward(x, dy *scratch.Tensor, size, stride int) *scratch.Tensor {
+//	func myMaxPoolBackward(x, dy *tensor.Tensor, size, stride int) *tensor.Tensor {
 //		dx := x.ZerosLike()
 //		// TODO
 //		return dx
@@ -111,12 +113,12 @@ func CheckConv2DBackward(impl Conv2DBackwardFunc) *CheckResult {
 //	scratch.CheckMaxPool2DBackward(myMaxPoolBackward)
 func CheckMaxPool2DBackward(impl MaxPool2DBackwardFunc) *CheckResult {
 	res := &CheckResult{Title: "MaxPool2D backward: x [2 6 6 2]"}
-	rng := NewRand(3)
+	rng := tensor.NewRand(3)
 	for _, cfg := range []struct{ size, stride int }{{2, 2}, {3, 2}} {
 		x := distinctValues(rng, 2, 6, 6, 2)
 		y := MaxPool2DForward(x, cfg.size, cfg.stride)
-		dy := RandN(rng, 1, y.Shape...)
-		loss := func(*Tensor) float64 { return dot(MaxPool2DForward(x, cfg.size, cfg.stride), dy) }
+		dy := tensor.RandN(rng, 1, y.Shape...)
+		loss := func(*tensor.Tensor) float64 { return dot(MaxPool2DForward(x, cfg.size, cfg.stride), dy) }
 		name := fmt.Sprintf("window %d×%d, stride %d, ∂L/∂x", cfg.size, cfg.size, cfg.stride)
 		func() {
 			defer recoverInto(res, "backward")
@@ -130,8 +132,8 @@ func CheckMaxPool2DBackward(impl MaxPool2DBackwardFunc) *CheckResult {
 
 // distinctValues returns a tensor holding a random permutation of 0, 0.1, 0.2, ...: no two values
 // are within the finite-difference step of each other, so the max of each window is unambiguous.
-func distinctValues(rng interface{ Perm(int) []int }, shape ...int) *Tensor {
-	t := Zeros(shape...)
+func distinctValues(rng interface{ Perm(int) []int }, shape ...int) *tensor.Tensor {
+	t := tensor.Zeros(shape...)
 	for i, p := range rng.Perm(t.Size()) {
 		t.Data[i] = 0.1 * float64(p)
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/godl-course/godl/tensor"
 )
 
 // captureOutput runs f with Output redirected and returns what was printed.
@@ -17,8 +19,8 @@ func captureOutput(f func()) string {
 }
 
 func TestCheckLinearBackward(t *testing.T) {
-	todo := func(x, w, dy *Tensor) (dx, dw, db *Tensor) {
-		return x.ZerosLike(), w.ZerosLike(), Zeros(w.Shape[1]) // TODO
+	todo := func(x, w, dy *tensor.Tensor) (dx, dw, db *tensor.Tensor) {
+		return x.ZerosLike(), w.ZerosLike(), tensor.Zeros(w.Shape[1]) // TODO
 	}
 	var res *CheckResult
 	out := captureOutput(func() { res = CheckLinearBackward(todo) })
@@ -30,9 +32,9 @@ func TestCheckLinearBackward(t *testing.T) {
 	}
 
 	// Forgot the transposition: ∂L/∂W computed as Δyᵀ·x has the wrong shape.
-	transposed := func(x, w, dy *Tensor) (dx, dw, db *Tensor) {
+	transposed := func(x, w, dy *tensor.Tensor) (dx, dw, db *tensor.Tensor) {
 		dx, dwCorrect, db := LinearBackward(x, w, dy)
-		dw = Zeros(dwCorrect.Shape[1], dwCorrect.Shape[0])
+		dw = tensor.Zeros(dwCorrect.Shape[1], dwCorrect.Shape[0])
 		return dx, dw, db
 	}
 	out = captureOutput(func() { res = CheckLinearBackward(transposed) })
@@ -47,8 +49,8 @@ func TestCheckLinearBackward(t *testing.T) {
 }
 
 func TestCheckConv2DBackward(t *testing.T) {
-	todo := func(x, w, dy *Tensor, stride, padding int) (dx, dw, db *Tensor) {
-		return x.ZerosLike(), w.ZerosLike(), Zeros(w.Shape[3]) // TODO
+	todo := func(x, w, dy *tensor.Tensor, stride, padding int) (dx, dw, db *tensor.Tensor) {
+		return x.ZerosLike(), w.ZerosLike(), tensor.Zeros(w.Shape[3]) // TODO
 	}
 	var res *CheckResult
 	out := captureOutput(func() { res = CheckConv2DBackward(todo) })
@@ -58,8 +60,8 @@ func TestCheckConv2DBackward(t *testing.T) {
 
 	// A student who wrote the lecture's stride-1 formula only, ignoring stride and padding, passes
 	// the first configuration and fails the second.
-	stride1Only := func(x, w, dy *Tensor, stride, padding int) (dx, dw, db *Tensor) {
-		dx, dw, db = x.ZerosLike(), w.ZerosLike(), Zeros(w.Shape[3])
+	stride1Only := func(x, w, dy *tensor.Tensor, stride, padding int) (dx, dw, db *tensor.Tensor) {
+		dx, dw, db = x.ZerosLike(), w.ZerosLike(), tensor.Zeros(w.Shape[3])
 		n, h, wd, cin := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
 		kh, kw, cout := w.Shape[0], w.Shape[1], w.Shape[3]
 		ho, wo := dy.Shape[1], dy.Shape[2]
@@ -104,7 +106,7 @@ func TestCheckConv2DBackward(t *testing.T) {
 }
 
 func TestCheckMaxPool2DBackward(t *testing.T) {
-	todo := func(x, dy *Tensor, size, stride int) *Tensor { return nil } // TODO
+	todo := func(x, dy *tensor.Tensor, size, stride int) *tensor.Tensor { return nil } // TODO
 	var res *CheckResult
 	out := captureOutput(func() { res = CheckMaxPool2DBackward(todo) })
 	if res.OK() || strings.Count(out, "nil (is the Backward body still a TODO?)") != 2 {
@@ -112,8 +114,8 @@ func TestCheckMaxPool2DBackward(t *testing.T) {
 	}
 
 	// Assigning instead of adding loses the gradient of overlapping windows: fine for 2×2/2, wrong for 3×3/2.
-	assign := func(x, dy *Tensor, size, stride int) *Tensor {
-		p := &MaxPool2D{Size: size, Stride: stride}
+	assign := func(x, dy *tensor.Tensor, size, stride int) *tensor.Tensor {
+		p := &MaxPool2DLayer{Size: size, Stride: stride}
 		p.Forward(x)
 		dx := x.ZerosLike()
 		for o, src := range p.argmax {
@@ -126,7 +128,7 @@ func TestCheckMaxPool2DBackward(t *testing.T) {
 		t.Fatalf("assigning instead of accumulating must fail on overlapping windows only:\n%s", out)
 	}
 
-	crash := func(x, dy *Tensor, size, stride int) *Tensor { return dy.Reshape(1) }
+	crash := func(x, dy *tensor.Tensor, size, stride int) *tensor.Tensor { return dy.Reshape(1) }
 	out = captureOutput(func() { res = CheckMaxPool2DBackward(crash) })
 	if res.OK() || !strings.Contains(out, "panicked") || !strings.Contains(out, "Reshape") {
 		t.Fatalf("a panic in student code must become a FAIL line:\n%s", out)

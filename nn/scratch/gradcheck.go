@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/godl-course/godl/tensor"
 )
 
 // Default settings of the gradient check, for float64.
@@ -48,7 +50,7 @@ func (g GradChecker) threshold() float64 {
 //
 // f is called with x itself, changed in place one entry at a time and restored afterwards; f may
 // also ignore its argument and read x through a closure (e.g. x is a layer's weight tensor).
-func NumericalGradient(f func(x *Tensor) float64, x *Tensor, h float64) *Tensor {
+func NumericalGradient(f func(x *tensor.Tensor) float64, x *tensor.Tensor, h float64) *tensor.Tensor {
 	if h == 0 {
 		h = DefaultStep
 	}
@@ -118,7 +120,7 @@ func sci(v float64) string {
 }
 
 // Compare returns the report comparing analytic with numeric gradients, which must have the same shape.
-func (g GradChecker) Compare(name string, analytic, numeric *Tensor) Report {
+func (g GradChecker) Compare(name string, analytic, numeric *tensor.Tensor) Report {
 	r := Report{Name: name, Threshold: g.threshold()}
 	switch {
 	case analytic == nil:
@@ -155,20 +157,20 @@ func (g GradChecker) Compare(name string, analytic, numeric *Tensor) Report {
 }
 
 // Check computes the numerical gradient of f at x and compares it with analytic.
-func (g GradChecker) Check(name string, f func(x *Tensor) float64, x, analytic *Tensor) Report {
+func (g GradChecker) Check(name string, f func(x *tensor.Tensor) float64, x, analytic *tensor.Tensor) Report {
 	return g.Compare(name, analytic, NumericalGradient(f, x, g.step()))
 }
 
 // GradCheck compares analytic, the gradient of f at x computed by your Backward, with the
 // numerical gradient by central differences, using DefaultStep and DefaultThreshold:
 //
-//	r := scratch.GradCheck(func(x *scratch.Tensor) float64 { return myLoss(x) }, x, myGrad)
+//	r := scratch.GradCheck(func(x *tensor.Tensor) float64 { return myLoss(x) }, x, myGrad)
 //	fmt.Println(r) // PASS: relative error 2.4e-11 (threshold 1e-7)
 //
 // The relative error is max_i |a_i − b_i| / max(max_i (|a_i| + |b_i|), 1e-12), and the report
 // points at the entry where |a_i − b_i| is largest. f is called with x changed in place (see
 // [NumericalGradient]); x is restored when GradCheck returns.
-func GradCheck(f func(x *Tensor) float64, x, analytic *Tensor) Report {
+func GradCheck(f func(x *tensor.Tensor) float64, x, analytic *tensor.Tensor) Report {
 	return GradChecker{}.Check("", f, x, analytic)
 }
 
@@ -219,7 +221,7 @@ func (c *CheckResult) fail(name, problem string) {
 
 // dot returns Σ_i a_i b_i: with b = Δy fixed, L(x) = Σ y(x)·Δy has ∂L/∂y = Δy, so its gradient
 // is exactly what Backward(Δy) must return.
-func dot(a, b *Tensor) float64 {
+func dot(a, b *tensor.Tensor) float64 {
 	s := 0.0
 	for i := range a.Data {
 		s += a.Data[i] * b.Data[i]
@@ -231,14 +233,14 @@ func dot(a, b *Tensor) float64 {
 // compares Backward(Δy) with the numerical gradient of L(x) = Σ Forward(x)·Δy with respect to
 // the input x and to every parameter (Params). x is the input to check at. Panics in the
 // layer's code are reported as FAIL lines. It prints the result to [Output] and returns it.
-func CheckLayer(layer Layer, x *Tensor) *CheckResult {
+func CheckLayer(layer Layer, x *tensor.Tensor) *CheckResult {
 	res := GradChecker{}.CheckLayer(layer, x)
 	printResult(res)
 	return res
 }
 
 // CheckLayer is [CheckLayer] with this checker's step and threshold; it prints nothing.
-func (g GradChecker) CheckLayer(layer Layer, x *Tensor) (res *CheckResult) {
+func (g GradChecker) CheckLayer(layer Layer, x *tensor.Tensor) (res *CheckResult) {
 	res = &CheckResult{Title: fmt.Sprintf("Gradient check of %s on input %v", describe(layer), shapeOf(x))}
 	defer recoverInto(res, "layer")
 	y := layer.Forward(x)
@@ -246,15 +248,15 @@ func (g GradChecker) CheckLayer(layer Layer, x *Tensor) (res *CheckResult) {
 		res.fail("Forward", "returned nil (is the Forward body still a TODO?)")
 		return res
 	}
-	dy := RandN(NewRand(7), 1, y.Shape...)
+	dy := tensor.RandN(tensor.NewRand(7), 1, y.Shape...)
 	dx := layer.Backward(dy)
 	type saved struct {
 		p    *Param
-		grad *Tensor
+		grad *tensor.Tensor
 	}
 	var params []saved
 	for _, p := range layer.Params() {
-		var grad *Tensor
+		var grad *tensor.Tensor
 		if p.Grad != nil {
 			grad = p.Grad.Clone()
 		}
@@ -263,7 +265,7 @@ func (g GradChecker) CheckLayer(layer Layer, x *Tensor) (res *CheckResult) {
 	if dx != nil {
 		dx = dx.Clone()
 	}
-	loss := func(*Tensor) float64 {
+	loss := func(*tensor.Tensor) float64 {
 		out := layer.Forward(x)
 		if out == nil || !out.SameShape(dy) {
 			panic(fmt.Sprintf("Forward returned shape %v on the same input, first %v", shapeOf(out), dy.Shape))
@@ -282,7 +284,7 @@ func (g GradChecker) CheckLayer(layer Layer, x *Tensor) (res *CheckResult) {
 	return res
 }
 
-func shapeOf(t *Tensor) []int {
+func shapeOf(t *tensor.Tensor) []int {
 	if t == nil {
 		return nil
 	}

@@ -5,12 +5,14 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/godl-course/godl/tensor"
 )
 
 func TestNumericalGradient(t *testing.T) {
 	// f(x) = x0² x1 + sin(x2): ∇f = (2 x0 x1, x0², cos x2).
-	x := New([]float64{1.5, -2, 0.3}, 3)
-	f := func(x *Tensor) float64 { return x.Data[0]*x.Data[0]*x.Data[1] + math.Sin(x.Data[2]) }
+	x := tensor.New([]float64{1.5, -2, 0.3}, 3)
+	f := func(x *tensor.Tensor) float64 { return x.Data[0]*x.Data[0]*x.Data[1] + math.Sin(x.Data[2]) }
 	g := NumericalGradient(f, x, 0)
 	near(t, "numerical gradient", g, []int{3}, []float64{-6, 2.25, math.Cos(0.3)}, 1e-9)
 	if !slices.Equal(x.Data, []float64{1.5, -2, 0.3}) {
@@ -20,7 +22,7 @@ func TestNumericalGradient(t *testing.T) {
 	func() {
 		defer func() { _ = recover() }()
 		calls := 0
-		NumericalGradient(func(x *Tensor) float64 {
+		NumericalGradient(func(x *tensor.Tensor) float64 {
 			if calls++; calls == 3 {
 				panic("boom")
 			}
@@ -33,10 +35,10 @@ func TestNumericalGradient(t *testing.T) {
 }
 
 func TestGradCheckPassAndFailReports(t *testing.T) {
-	f := func(x *Tensor) float64 { return x.Data[0]*x.Data[0]*x.Data[1] + math.Sin(x.Data[2]) }
-	x := New([]float64{1.5, -2, 0.3}, 3)
+	f := func(x *tensor.Tensor) float64 { return x.Data[0]*x.Data[0]*x.Data[1] + math.Sin(x.Data[2]) }
+	x := tensor.New([]float64{1.5, -2, 0.3}, 3)
 
-	good := GradCheck(f, x, New([]float64{-6, 2.25, math.Cos(0.3)}, 3))
+	good := GradCheck(f, x, tensor.New([]float64{-6, 2.25, math.Cos(0.3)}, 3))
 	if !good.OK() || good.RelErr > 1e-9 {
 		t.Fatalf("correct gradient: %s", good)
 	}
@@ -45,7 +47,7 @@ func TestGradCheckPassAndFailReports(t *testing.T) {
 	}
 
 	// The classic mistake: d(x0²)/dx0 written as x0 instead of 2 x0.
-	bad := GradCheck(f, x, New([]float64{-3, 2.25, math.Cos(0.3)}, 3))
+	bad := GradCheck(f, x, tensor.New([]float64{-3, 2.25, math.Cos(0.3)}, 3))
 	if bad.OK() {
 		t.Fatalf("wrong gradient passed: %s", bad)
 	}
@@ -59,8 +61,8 @@ func TestGradCheckPassAndFailReports(t *testing.T) {
 	}
 
 	// Multi-dimensional tensors report the indices of the worst entry.
-	m := New([]float64{1, 2, 3, 4, 5, 6}, 2, 3)
-	sq := func(m *Tensor) float64 { return dot(m, m) / 2 } // gradient = m
+	m := tensor.New([]float64{1, 2, 3, 4, 5, 6}, 2, 3)
+	sq := func(m *tensor.Tensor) float64 { return dot(m, m) / 2 } // gradient = m
 	wrong := m.Clone()
 	wrong.Data[4] += 0.5
 	if r := GradCheck(sq, m, wrong); r.OK() || !slices.Equal(r.Worst, []int{1, 1}) {
@@ -79,42 +81,45 @@ func TestGradCheckPassAndFailReports(t *testing.T) {
 }
 
 func TestGradCheckProblems(t *testing.T) {
-	f := func(x *Tensor) float64 { return x.Data[0] }
-	x := New([]float64{1, 2}, 2)
+	f := func(x *tensor.Tensor) float64 { return x.Data[0] }
+	x := tensor.New([]float64{1, 2}, 2)
 	if r := GradCheck(f, x, nil); r.OK() || !strings.Contains(r.String(), "nil") || !strings.Contains(r.String(), "TODO") {
 		t.Fatalf("nil gradient: %s", r)
 	}
-	if r := GradCheck(f, x, Zeros(2, 1)); r.OK() || !strings.Contains(r.String(), "shape [2 1], want [2]") {
+	if r := GradCheck(f, x, tensor.Zeros(2, 1)); r.OK() || !strings.Contains(r.String(), "shape [2 1], want [2]") {
 		t.Fatalf("wrong shape: %s", r)
 	}
-	if r := GradCheck(f, x, New([]float64{math.NaN(), 0}, 2)); r.OK() || !strings.Contains(r.String(), "NaN") {
+	if r := GradCheck(f, x, tensor.New([]float64{math.NaN(), 0}, 2)); r.OK() || !strings.Contains(r.String(), "NaN") {
 		t.Fatalf("NaN gradient: %s", r)
 	}
 	// Both gradients zero: nothing to disagree about.
-	if r := GradCheck(func(*Tensor) float64 { return 3 }, x, Zeros(2)); !r.OK() || r.RelErr != 0 {
+	if r := GradCheck(func(*tensor.Tensor) float64 { return 3 }, x, tensor.Zeros(2)); !r.OK() || r.RelErr != 0 {
 		t.Fatalf("zero gradients: %s", r)
 	}
 }
 
 // wrongLinear is Linear with a deliberately wrong Backward: it forgets the bias gradient.
-type wrongLinear struct{ *Linear }
+type wrongLinear struct{ *LinearLayer }
 
-func (w wrongLinear) Backward(dy *Tensor) *Tensor {
-	dx := w.Linear.Backward(dy)
+func (w wrongLinear) Backward(dy *tensor.Tensor) *tensor.Tensor {
+	dx := w.LinearLayer.Backward(dy)
 	w.B.Grad = w.B.Grad.ZerosLike() // forgot ∂L/∂b
 	return dx
 }
 
 // leakyReLUMistake passes the gradient through everywhere, as if ReLU were the identity.
-type leakyReLUMistake struct{ ReLU }
+type leakyReLUMistake struct{ ReLULayer }
 
-func (l *leakyReLUMistake) Backward(dy *Tensor) *Tensor { l.ReLU.Backward(dy); return dy.Clone() }
+func (l *leakyReLUMistake) Backward(dy *tensor.Tensor) *tensor.Tensor {
+	l.ReLULayer.Backward(dy)
+	return dy.Clone()
+}
 
 // flippedConv uses the kernel-flipped gradient, a common confusion between convolution and correlation.
-type flippedConv struct{ *Conv2D }
+type flippedConv struct{ *Conv2DLayer }
 
-func (c flippedConv) Backward(dy *Tensor) *Tensor {
-	dx := c.Conv2D.Backward(dy)
+func (c flippedConv) Backward(dy *tensor.Tensor) *tensor.Tensor {
+	dx := c.Conv2DLayer.Backward(dy)
 	g := c.W.Grad.Clone()
 	kh, kw, cin, cout := g.Shape[0], g.Shape[1], g.Shape[2], g.Shape[3]
 	for k := range kh {
@@ -131,9 +136,9 @@ func (c flippedConv) Backward(dy *Tensor) *Tensor {
 }
 
 // poolToAll sends the gradient of each window to every position of the window instead of the max.
-type poolToAll struct{ *MaxPool2D }
+type poolToAll struct{ *MaxPool2DLayer }
 
-func (p poolToAll) Backward(dy *Tensor) *Tensor {
+func (p poolToAll) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	dx := p.x.ZerosLike()
 	n, h, w, c := p.x.Shape[0], p.x.Shape[1], p.x.Shape[2], p.x.Shape[3]
 	for b := range n {
@@ -149,17 +154,17 @@ func (p poolToAll) Backward(dy *Tensor) *Tensor {
 }
 
 func TestGradCheckCatchesWrongBackward(t *testing.T) {
-	rng := NewRand(9)
+	rng := tensor.NewRand(9)
 	cases := []struct {
 		name      string
 		layer     Layer
-		x         *Tensor
+		x         *tensor.Tensor
 		wrongGrad string
 	}{
-		{"Linear without ∂L/∂b", wrongLinear{NewLinear(3, 2, rng)}, RandN(rng, 1, 4, 3), "∂L/∂b"},
-		{"ReLU as identity", &leakyReLUMistake{}, awayFromZero(RandN(rng, 1, 3, 4)), "∂L/∂x"},
-		{"Conv2D with flipped kernel gradient", flippedConv{NewConv2D(1, 2, 3, rng)}, RandN(rng, 1, 1, 5, 5, 1), "∂L/∂W"},
-		{"MaxPool2D gradient to every position", poolToAll{NewMaxPool2D(2)}, distinctValues(rng, 1, 4, 4, 1), "∂L/∂x"},
+		{"Linear without ∂L/∂b", wrongLinear{Linear(3, 2, rng)}, tensor.RandN(rng, 1, 4, 3), "∂L/∂b"},
+		{"ReLU as identity", &leakyReLUMistake{}, awayFromZero(tensor.RandN(rng, 1, 3, 4)), "∂L/∂x"},
+		{"Conv2D with flipped kernel gradient", flippedConv{Conv2D(1, 2, 3, rng)}, tensor.RandN(rng, 1, 1, 5, 5, 1), "∂L/∂W"},
+		{"MaxPool2D gradient to every position", poolToAll{MaxPool2D(2)}, distinctValues(rng, 1, 4, 4, 1), "∂L/∂x"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -184,24 +189,24 @@ func TestGradCheckCatchesWrongBackward(t *testing.T) {
 }
 
 // todoLayer is what a student starts from: Forward done, Backward a TODO.
-type todoLayer struct{ Sigmoid }
+type todoLayer struct{ SigmoidLayer }
 
-func (l *todoLayer) Backward(dy *Tensor) *Tensor { return nil } // TODO
+func (l *todoLayer) Backward(dy *tensor.Tensor) *tensor.Tensor { return nil } // TODO
 
-type panickyLayer struct{ Tanh }
+type panickyLayer struct{ TanhLayer }
 
-func (l *panickyLayer) Backward(dy *Tensor) *Tensor {
+func (l *panickyLayer) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	var idx []int
 	_ = idx[3] // index out of range, as a buggy student loop would
 	return dy
 }
 
 func TestCheckLayerOnStudentMistakes(t *testing.T) {
-	res := CheckLayer(&todoLayer{}, RandN(NewRand(1), 1, 2, 3))
+	res := CheckLayer(&todoLayer{}, tensor.RandN(tensor.NewRand(1), 1, 2, 3))
 	if res.OK() || !strings.Contains(res.String(), "∂L/∂x: FAIL: the analytic gradient is nil (is the Backward body still a TODO?)") {
 		t.Fatalf("TODO layer:\n%s", res)
 	}
-	res = CheckLayer(&panickyLayer{}, RandN(NewRand(1), 1, 2, 3))
+	res = CheckLayer(&panickyLayer{}, tensor.RandN(tensor.NewRand(1), 1, 2, 3))
 	if res.OK() || !strings.Contains(res.String(), "panicked") || !strings.Contains(res.String(), "index out of range") {
 		t.Fatalf("panicking layer:\n%s", res)
 	}

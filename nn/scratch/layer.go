@@ -3,6 +3,8 @@ package scratch
 import (
 	"fmt"
 	"strings"
+
+	"github.com/godl-course/godl/tensor"
 )
 
 // Layer is one step of the forward-backward algorithm.
@@ -15,8 +17,8 @@ import (
 //
 // A student's own layer type that has these three methods can be checked with [CheckLayer].
 type Layer interface {
-	Forward(x *Tensor) *Tensor
-	Backward(dy *Tensor) *Tensor
+	Forward(x *tensor.Tensor) *tensor.Tensor
+	Backward(dy *tensor.Tensor) *tensor.Tensor
 	Params() []*Param
 }
 
@@ -24,24 +26,24 @@ type Layer interface {
 // last Backward (same shape as Value).
 type Param struct {
 	Name  string // e.g. "W", "b", "gamma"
-	Value *Tensor
-	Grad  *Tensor
+	Value *tensor.Tensor
+	Grad  *tensor.Tensor
 }
 
-func newParam(name string, value *Tensor) *Param {
+func newParam(name string, value *tensor.Tensor) *Param {
 	return &Param{Name: name, Value: value, Grad: value.ZerosLike()}
 }
 
-// Sequential chains layers: Forward runs them first to last, Backward last to first.
-type Sequential struct {
+// Model chains layers: Forward runs them first to last, Backward last to first.
+type Model struct {
 	Layers []Layer
 }
 
-// NewSequential returns the chain of the given layers.
-func NewSequential(layers ...Layer) *Sequential { return &Sequential{Layers: layers} }
+// Sequential returns the chain of the given layers.
+func Sequential(layers ...Layer) *Model { return &Model{Layers: layers} }
 
 // Forward runs x through every layer: x → layer 1 → layer 2 → ... → y.
-func (s *Sequential) Forward(x *Tensor) *Tensor {
+func (s *Model) Forward(x *tensor.Tensor) *tensor.Tensor {
 	for _, l := range s.Layers {
 		x = l.Forward(x)
 	}
@@ -49,7 +51,7 @@ func (s *Sequential) Forward(x *Tensor) *Tensor {
 }
 
 // Backward runs the output gradient back through the layers, last to first, and returns Δx.
-func (s *Sequential) Backward(dy *Tensor) *Tensor {
+func (s *Model) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	for i := len(s.Layers) - 1; i >= 0; i-- {
 		dy = s.Layers[i].Backward(dy)
 	}
@@ -57,7 +59,7 @@ func (s *Sequential) Backward(dy *Tensor) *Tensor {
 }
 
 // Params returns the parameters of all layers, first layer first.
-func (s *Sequential) Params() []*Param {
+func (s *Model) Params() []*Param {
 	var ps []*Param
 	for _, l := range s.Layers {
 		ps = append(ps, l.Params()...)
@@ -66,7 +68,7 @@ func (s *Sequential) Params() []*Param {
 }
 
 // Summary lists the layers and their parameter counts, one per line.
-func (s *Sequential) Summary() string {
+func (s *Model) Summary() string {
 	var sb strings.Builder
 	total := 0
 	for i, l := range s.Layers {
@@ -88,13 +90,16 @@ func describe(l Layer) string {
 	return fmt.Sprintf("%T", l)
 }
 
-// SGD is plain stochastic gradient descent: θ ← θ − α ∂L/∂θ, with α = LR.
-type SGD struct {
+// SGDOptimizer is plain stochastic gradient descent: θ ← θ − α ∂L/∂θ, with α = LR.
+type SGDOptimizer struct {
 	LR float64 // learning rate α; 0 means 0.1
 }
 
+// SGD returns plain stochastic gradient descent with learning rate α = lr (as nn.SGD(lr)).
+func SGD(lr float64) *SGDOptimizer { return &SGDOptimizer{LR: lr} }
+
 // Step updates every parameter with its gradient: θ ← θ − α ∂L/∂θ.
-func (o SGD) Step(params []*Param) {
+func (o *SGDOptimizer) Step(params []*Param) {
 	lr := o.LR
 	if lr == 0 {
 		lr = 0.1

@@ -5,10 +5,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/godl-course/godl/tensor"
 )
 
 // near fails the test when got and want differ by more than tol anywhere.
-func near(t *testing.T, what string, got *Tensor, wantShape []int, want []float64, tol float64) {
+func near(t *testing.T, what string, got *tensor.Tensor, wantShape []int, want []float64, tol float64) {
 	t.Helper()
 	if got == nil {
 		t.Fatalf("%s: got nil, want shape %v", what, wantShape)
@@ -56,14 +58,14 @@ func mustPass(t *testing.T, res *CheckResult) {
 }
 
 func TestLinearForwardHandComputed(t *testing.T) {
-	l := NewLinear(2, 3, NewRand(0))
-	l.W.Value = New([]float64{1, 2, 3, 4, 5, 6}, 2, 3)
-	l.B.Value = New([]float64{0.5, -1, 0}, 3)
-	y := l.Forward(New([]float64{1, 2, -1, 0}, 2, 2))
+	l := Linear(2, 3, tensor.NewRand(0))
+	l.W.Value = tensor.New([]float64{1, 2, 3, 4, 5, 6}, 2, 3)
+	l.B.Value = tensor.New([]float64{0.5, -1, 0}, 3)
+	y := l.Forward(tensor.New([]float64{1, 2, -1, 0}, 2, 2))
 	// Row 1: [1·1+2·4+0.5, 1·2+2·5−1, 1·3+2·6+0]; row 2: [−1+0.5, −2−1, −3].
 	near(t, "Linear.Forward", y, []int{2, 3}, []float64{9.5, 11, 15, -0.5, -3, -3}, 1e-12)
 
-	dx := l.Backward(New([]float64{1, 0, 0, 0, 0, 1}, 2, 3))
+	dx := l.Backward(tensor.New([]float64{1, 0, 0, 0, 0, 1}, 2, 3))
 	// Δx = Δy·Wᵀ: row 1 picks column 0 of W (1, 4), row 2 picks column 2 (3, 6).
 	near(t, "Linear.Backward dx", dx, []int{2, 2}, []float64{1, 4, 3, 6}, 1e-12)
 	// ∂L/∂W = xᵀΔy: W_{i,0} gets x_{0,i}, W_{i,2} gets x_{1,i}.
@@ -72,29 +74,29 @@ func TestLinearForwardHandComputed(t *testing.T) {
 }
 
 func TestConv2DForwardHandComputed(t *testing.T) {
-	x := New([]float64{1, 2, 3, 4, 5, 6, 7, 8, 9}, 1, 3, 3, 1)
-	w := New([]float64{1, 2, 3, 4}, 2, 2, 1, 1)
-	c := NewConv2D(1, 1, 2, NewRand(0))
-	c.W.Value, c.B.Value = w, New([]float64{1}, 1)
+	x := tensor.New([]float64{1, 2, 3, 4, 5, 6, 7, 8, 9}, 1, 3, 3, 1)
+	w := tensor.New([]float64{1, 2, 3, 4}, 2, 2, 1, 1)
+	c := Conv2D(1, 1, 2, tensor.NewRand(0))
+	c.W.Value, c.B.Value = w, tensor.New([]float64{1}, 1)
 	// y_{i,j} = x_{i,j} + 2x_{i,j+1} + 3x_{i+1,j} + 4x_{i+1,j+1} + 1
 	near(t, "Conv2D stride 1", c.Forward(x), []int{1, 2, 2, 1}, []float64{38, 48, 68, 78}, 1e-12)
 
 	// Stride 2, padding 1: windows start at rows/cols −1 and 1; outside the image counts 0.
-	c.Stride, c.Padding, c.B.Value = 2, 1, Zeros(1)
+	c.Stride, c.Padding, c.B.Value = 2, 1, tensor.Zeros(1)
 	// (0,0) sees only x00·w11 = 4; (0,1): x01·w10 + x02·w11 = 6+12; (1,0): x10·w01 + x20·w11 = 8+28;
 	// (1,1): 5·1 + 6·2 + 8·3 + 9·4 = 77.
 	near(t, "Conv2D stride 2 padding 1", c.Forward(x), []int{1, 2, 2, 1}, []float64{4, 18, 36, 77}, 1e-12)
 
 	// Channels: a 1×1 kernel mixes the channels, y_o = Σ_c x_c W_{c,o}.
-	y := Conv2DForward(New([]float64{1, 2}, 1, 1, 1, 2), New([]float64{1, 2, 3, 4}, 1, 1, 2, 2), nil, 1, 0)
+	y := Conv2DForward(tensor.New([]float64{1, 2}, 1, 1, 1, 2), tensor.New([]float64{1, 2, 3, 4}, 1, 1, 2, 2), nil, 1, 0)
 	near(t, "Conv2D channels", y, []int{1, 1, 1, 2}, []float64{7, 10}, 1e-12)
 }
 
 func TestConv2DBackwardLectureFormula(t *testing.T) {
 	// With Δy = 1 everywhere, ∂L/∂w_{k,l} = Σ_i Σ_j x_{i+k,j+l}: the sum of the 2×2 block at (k,l).
-	x := New([]float64{1, 2, 3, 4, 5, 6, 7, 8, 9}, 1, 3, 3, 1)
-	w := New([]float64{1, 2, 3, 4}, 2, 2, 1, 1)
-	dy := New([]float64{1, 1, 1, 1}, 1, 2, 2, 1)
+	x := tensor.New([]float64{1, 2, 3, 4, 5, 6, 7, 8, 9}, 1, 3, 3, 1)
+	w := tensor.New([]float64{1, 2, 3, 4}, 2, 2, 1, 1)
+	dy := tensor.New([]float64{1, 1, 1, 1}, 1, 2, 2, 1)
 	dx, dw, db := Conv2DBackward(x, w, dy, 1, 0)
 	near(t, "∂L/∂W", dw, []int{2, 2, 1, 1}, []float64{1 + 2 + 4 + 5, 2 + 3 + 5 + 6, 4 + 5 + 7 + 8, 5 + 6 + 8 + 9}, 1e-12)
 	near(t, "∂L/∂b", db, []int{1}, []float64{4}, 1e-12)
@@ -103,14 +105,14 @@ func TestConv2DBackwardLectureFormula(t *testing.T) {
 }
 
 func TestMaxPool2DHandComputed(t *testing.T) {
-	x := New([]float64{
+	x := tensor.New([]float64{
 		1, 3, 2, 0,
 		5, 4, 8, 6,
 		9, 0, 1, 2,
 		3, 7, 4, 5}, 1, 4, 4, 1)
-	p := NewMaxPool2D(2)
+	p := MaxPool2D(2)
 	near(t, "MaxPool2D.Forward", p.Forward(x), []int{1, 2, 2, 1}, []float64{5, 8, 9, 5}, 0)
-	dx := p.Backward(New([]float64{1, 2, 3, 4}, 1, 2, 2, 1))
+	dx := p.Backward(tensor.New([]float64{1, 2, 3, 4}, 1, 2, 2, 1))
 	// The gradient goes to the max's origin, zero elsewhere.
 	near(t, "MaxPool2D.Backward", dx, []int{1, 4, 4, 1}, []float64{
 		0, 0, 0, 0,
@@ -119,35 +121,35 @@ func TestMaxPool2DHandComputed(t *testing.T) {
 		0, 0, 0, 4}, 0)
 
 	// Overlapping 3×3 windows with stride 1: the 9 is the max of all four windows and collects all of Δy.
-	p = &MaxPool2D{Size: 3, Stride: 1}
+	p = &MaxPool2DLayer{Size: 3, Stride: 1}
 	near(t, "MaxPool2D 3×3 stride 1", p.Forward(x), []int{1, 2, 2, 1}, []float64{9, 8, 9, 8}, 0)
-	dx = p.Backward(New([]float64{1, 2, 3, 4}, 1, 2, 2, 1))
+	dx = p.Backward(tensor.New([]float64{1, 2, 3, 4}, 1, 2, 2, 1))
 	if dx.At(0, 2, 0, 0) != 1+3 || dx.At(0, 1, 2, 0) != 2+4 {
 		t.Fatalf("overlapping windows must add their gradients at the shared max, got %v", dx)
 	}
 
 	// Channels are pooled separately.
-	x2 := New([]float64{1, 8, 2, 7, 3, 6, 4, 5}, 1, 2, 2, 2)
-	near(t, "MaxPool2D channels", (&MaxPool2D{}).Forward(x2), []int{1, 1, 1, 2}, []float64{4, 8}, 0)
+	x2 := tensor.New([]float64{1, 8, 2, 7, 3, 6, 4, 5}, 1, 2, 2, 2)
+	near(t, "MaxPool2D channels", (&MaxPool2DLayer{}).Forward(x2), []int{1, 1, 1, 2}, []float64{4, 8}, 0)
 }
 
 func TestActivationsHandComputed(t *testing.T) {
-	r := &ReLU{}
-	near(t, "ReLU", r.Forward(New([]float64{-1, 0, 2}, 3)), []int{3}, []float64{0, 0, 2}, 0)
-	near(t, "ReLU'", r.Backward(New([]float64{5, 5, 5}, 3)), []int{3}, []float64{0, 0, 5}, 0)
+	r := ReLU()
+	near(t, "ReLU", r.Forward(tensor.New([]float64{-1, 0, 2}, 3)), []int{3}, []float64{0, 0, 2}, 0)
+	near(t, "ReLU'", r.Backward(tensor.New([]float64{5, 5, 5}, 3)), []int{3}, []float64{0, 0, 5}, 0)
 
-	s := &Sigmoid{}
-	near(t, "Sigmoid", s.Forward(New([]float64{0, math.Log(3), -800}, 3)), []int{3}, []float64{0.5, 0.75, 0}, 1e-15)
+	s := Sigmoid()
+	near(t, "Sigmoid", s.Forward(tensor.New([]float64{0, math.Log(3), -800}, 3)), []int{3}, []float64{0.5, 0.75, 0}, 1e-15)
 	// σ' = σ(1−σ): 0.25 and 0.1875.
-	near(t, "Sigmoid'", s.Backward(New([]float64{1, 2, 1}, 3)), []int{3}, []float64{0.25, 2 * 0.1875, 0}, 1e-15)
+	near(t, "Sigmoid'", s.Backward(tensor.New([]float64{1, 2, 1}, 3)), []int{3}, []float64{0.25, 2 * 0.1875, 0}, 1e-15)
 
-	th := &Tanh{}
-	near(t, "Tanh", th.Forward(New([]float64{0, math.Atanh(0.5)}, 1, 2)), []int{1, 2}, []float64{0, 0.5}, 1e-15)
-	near(t, "Tanh'", th.Backward(New([]float64{1, 1}, 1, 2)), []int{1, 2}, []float64{1, 0.75}, 1e-15)
+	th := Tanh()
+	near(t, "Tanh", th.Forward(tensor.New([]float64{0, math.Atanh(0.5)}, 1, 2)), []int{1, 2}, []float64{0, 0.5}, 1e-15)
+	near(t, "Tanh'", th.Backward(tensor.New([]float64{1, 1}, 1, 2)), []int{1, 2}, []float64{1, 0.75}, 1e-15)
 }
 
 func TestSoftmaxCrossEntropyHandComputed(t *testing.T) {
-	logits := New([]float64{0, math.Log(3), 1000, 1000}, 2, 2)
+	logits := tensor.New([]float64{0, math.Log(3), 1000, 1000}, 2, 2)
 	var ce SoftmaxCrossEntropy
 	// Row 1: p = [1/4, 3/4], label 1; row 2: p = [1/2, 1/2] (no overflow at 1000), label 0.
 	loss := ce.Forward(logits, []int{1, 0})
@@ -165,10 +167,10 @@ func TestSoftmaxCrossEntropyHandComputed(t *testing.T) {
 }
 
 func TestBatchNormHandComputed(t *testing.T) {
-	bn := NewBatchNorm(2)
-	bn.Gamma.Value = New([]float64{2, 1}, 2)
-	bn.Beta.Value = New([]float64{0.5, 0}, 2)
-	x := New([]float64{1, 10, 3, 20, 5, 30}, 3, 2)
+	bn := BatchNorm(2)
+	bn.Gamma.Value = tensor.New([]float64{2, 1}, 2)
+	bn.Beta.Value = tensor.New([]float64{0.5, 0}, 2)
+	x := tensor.New([]float64{1, 10, 3, 20, 5, 30}, 3, 2)
 	y := bn.Forward(x)
 	// Feature 0: μ = 3, σ² = 8/3; feature 1: μ = 20, σ² = 200/3.
 	s0, s1 := math.Sqrt(8.0/3+1e-5), math.Sqrt(200.0/3+1e-5)
@@ -181,14 +183,14 @@ func TestBatchNormHandComputed(t *testing.T) {
 		t.Fatalf("running mean %v var %v", bn.RunningMean, bn.RunningVar)
 	}
 	// A constant Δy changes nothing after normalization: ∂L/∂x = 0, ∂L/∂β = m·Δy, ∂L/∂γ = Σ x̂ = 0.
-	dx := bn.Backward(New([]float64{1, 1, 1, 1, 1, 1}, 3, 2))
+	dx := bn.Backward(tensor.New([]float64{1, 1, 1, 1, 1, 1}, 3, 2))
 	near(t, "BatchNorm ∂L/∂x", dx, []int{3, 2}, make([]float64, 6), 1e-12)
 	near(t, "BatchNorm ∂L/∂β", bn.Beta.Grad, []int{2}, []float64{3, 3}, 1e-12)
 	near(t, "BatchNorm ∂L/∂γ", bn.Gamma.Grad, []int{2}, []float64{0, 0}, 1e-12)
 
 	// Eval uses the running statistics: μ = 0.3 for feature 0 (0.1 of the batch mean 3).
 	bn.Eval = true
-	y = bn.Forward(New([]float64{1.2, 2}, 1, 2))
+	y = bn.Forward(tensor.New([]float64{1.2, 2}, 1, 2))
 	near(t, "BatchNorm eval", y, []int{1, 2}, []float64{
 		2*(1.2-0.3)/math.Sqrt(bn.RunningVar[0]+1e-5) + 0.5,
 		(2 - 2) / math.Sqrt(bn.RunningVar[1]+1e-5)}, 1e-12)
@@ -196,32 +198,32 @@ func TestBatchNormHandComputed(t *testing.T) {
 
 // Every layer's Backward agrees with the numerical gradient of its Forward.
 func TestGradCheckEveryLayer(t *testing.T) {
-	rng := NewRand(42)
-	stridedConv := NewConv2D(2, 3, 3, rng)
+	rng := tensor.NewRand(42)
+	stridedConv := Conv2D(2, 3, 3, rng)
 	stridedConv.Stride, stridedConv.Padding = 2, 1
-	paddedConv := NewConv2D(3, 2, 2, rng)
+	paddedConv := Conv2D(3, 2, 2, rng)
 	paddedConv.Padding = 1
-	bnEval := NewBatchNorm(3)
+	bnEval := BatchNorm(3)
 	bnEval.RunningMean, bnEval.RunningVar, bnEval.Eval = []float64{0.1, -0.2, 0.3}, []float64{0.5, 2, 1.5}, true
-	bnImages := NewBatchNorm(3)
-	bnImages.Gamma.Value, bnImages.Beta.Value = RandN(rng, 1, 3), RandN(rng, 1, 3)
+	bnImages := BatchNorm(3)
+	bnImages.Gamma.Value, bnImages.Beta.Value = tensor.RandN(rng, 1, 3), tensor.RandN(rng, 1, 3)
 	cases := []struct {
 		layer Layer
-		x     *Tensor
+		x     *tensor.Tensor
 	}{
-		{NewLinear(4, 3, rng), RandN(rng, 1, 5, 4)},
-		{NewConv2D(2, 3, 3, rng), RandN(rng, 1, 2, 5, 5, 2)},
-		{stridedConv, RandN(rng, 1, 2, 6, 6, 2)},
-		{paddedConv, RandN(rng, 1, 1, 4, 5, 3)},
-		{NewMaxPool2D(2), distinctValues(rng, 2, 4, 4, 3)},
-		{&MaxPool2D{Size: 3, Stride: 2}, distinctValues(rng, 1, 7, 7, 2)},
-		{&ReLU{}, awayFromZero(RandN(rng, 1, 4, 6))},
-		{&Sigmoid{}, RandN(rng, 2, 4, 6)},
-		{&Tanh{}, RandN(rng, 1, 3, 2, 2, 2)},
-		{bnImages, RandN(rng, 1, 2, 3, 3, 3)},
-		{NewBatchNorm(4), RandN(rng, 3, 6, 4)},
-		{bnEval, RandN(rng, 1, 5, 3)},
-		{NewSequential(NewLinear(3, 5, rng), &Tanh{}, NewBatchNorm(5), NewLinear(5, 2, rng)), RandN(rng, 1, 4, 3)},
+		{Linear(4, 3, rng), tensor.RandN(rng, 1, 5, 4)},
+		{Conv2D(2, 3, 3, rng), tensor.RandN(rng, 1, 2, 5, 5, 2)},
+		{stridedConv, tensor.RandN(rng, 1, 2, 6, 6, 2)},
+		{paddedConv, tensor.RandN(rng, 1, 1, 4, 5, 3)},
+		{MaxPool2D(2), distinctValues(rng, 2, 4, 4, 3)},
+		{&MaxPool2DLayer{Size: 3, Stride: 2}, distinctValues(rng, 1, 7, 7, 2)},
+		{ReLU(), awayFromZero(tensor.RandN(rng, 1, 4, 6))},
+		{Sigmoid(), tensor.RandN(rng, 2, 4, 6)},
+		{Tanh(), tensor.RandN(rng, 1, 3, 2, 2, 2)},
+		{bnImages, tensor.RandN(rng, 1, 2, 3, 3, 3)},
+		{BatchNorm(4), tensor.RandN(rng, 3, 6, 4)},
+		{bnEval, tensor.RandN(rng, 1, 5, 3)},
+		{Sequential(Linear(3, 5, rng), Tanh(), BatchNorm(5), Linear(5, 2, rng)), tensor.RandN(rng, 1, 4, 3)},
 	}
 	for _, c := range cases {
 		t.Run(describe(c.layer), func(t *testing.T) {
@@ -236,18 +238,18 @@ func TestGradCheckEveryLayer(t *testing.T) {
 
 // The softmax cross-entropy gradient, checked with GradCheck on the logits.
 func TestGradCheckSoftmaxCrossEntropy(t *testing.T) {
-	logits, labels := RandN(NewRand(5), 2, 4, 3), []int{0, 2, 1, 2}
+	logits, labels := tensor.RandN(tensor.NewRand(5), 2, 4, 3), []int{0, 2, 1, 2}
 	var ce SoftmaxCrossEntropy
 	ce.Forward(logits, labels)
 	analytic := ce.Backward()
 	var other SoftmaxCrossEntropy
-	r := GradCheck(func(z *Tensor) float64 { return other.Forward(z, labels) }, logits, analytic)
+	r := GradCheck(func(z *tensor.Tensor) float64 { return other.Forward(z, labels) }, logits, analytic)
 	if !r.OK() || r.RelErr > 1e-8 {
 		t.Fatalf("softmax cross-entropy: %s", r)
 	}
 }
 
-func awayFromZero(t *Tensor) *Tensor {
+func awayFromZero(t *tensor.Tensor) *tensor.Tensor {
 	for i, v := range t.Data {
 		if math.Abs(v) < 0.05 {
 			t.Data[i] = math.Copysign(0.05, v) + v
@@ -257,23 +259,23 @@ func awayFromZero(t *Tensor) *Tensor {
 }
 
 func TestLayerErrorsNameTheProblem(t *testing.T) {
-	rng := NewRand(1)
-	mustPanicWith(t, func() { NewLinear(3, 2, rng).Forward(Zeros(4, 5)) }, "Linear.Forward", "[4 5]", "In=3")
-	mustPanicWith(t, func() { NewLinear(3, 2, rng).Forward(Zeros(3)) }, "Linear.Forward", "rank 2", "[N, In]")
-	mustPanicWith(t, func() { NewLinear(3, 2, rng).Backward(Zeros(1, 2)) }, "before Forward")
-	l := NewLinear(3, 2, rng)
-	l.Forward(Zeros(4, 3))
-	mustPanicWith(t, func() { l.Backward(Zeros(4, 3)) }, "Linear.Backward", "[4 3]", "[4 2]")
-	mustPanicWith(t, func() { NewConv2D(3, 4, 3, rng).Forward(Zeros(1, 5, 5, 1)) }, "Conv2D.Forward", "InChannels=3", "channels last")
-	mustPanicWith(t, func() { NewConv2D(1, 4, 5, rng).Forward(Zeros(1, 3, 3, 1)) }, "5×5 kernel", "3×3 input")
-	mustPanicWith(t, func() { NewMaxPool2D(2).Forward(Zeros(4, 4)) }, "MaxPool2D.Forward", "[N, H, W, C]")
-	mustPanicWith(t, func() { NewBatchNorm(3).Forward(Zeros(2, 4)) }, "BatchNorm.Forward", "[2 4]", "NewBatchNorm(3)")
-	mustPanicWith(t, func() { New([]float64{1, 2, 3}, 2, 2) }, "3 values", "[2 2]", "4 values")
-	mustPanicWith(t, func() { (&ReLU{}).Forward(&Tensor{Shape: []int{2}, Data: []float64{1}}) }, "[2]", "1 values")
+	rng := tensor.NewRand(1)
+	mustPanicWith(t, func() { Linear(3, 2, rng).Forward(tensor.Zeros(4, 5)) }, "LinearLayer.Forward", "[4 5]", "In=3")
+	mustPanicWith(t, func() { Linear(3, 2, rng).Forward(tensor.Zeros(3)) }, "Linear.Forward", "rank 2", "[N, In]")
+	mustPanicWith(t, func() { Linear(3, 2, rng).Backward(tensor.Zeros(1, 2)) }, "before Forward")
+	l := Linear(3, 2, rng)
+	l.Forward(tensor.Zeros(4, 3))
+	mustPanicWith(t, func() { l.Backward(tensor.Zeros(4, 3)) }, "Linear.Backward", "[4 3]", "[4 2]")
+	mustPanicWith(t, func() { Conv2D(3, 4, 3, rng).Forward(tensor.Zeros(1, 5, 5, 1)) }, "Conv2D", "InChannels=3", "channels last")
+	mustPanicWith(t, func() { Conv2D(1, 4, 5, rng).Forward(tensor.Zeros(1, 3, 3, 1)) }, "5×5 kernel", "3×3 input")
+	mustPanicWith(t, func() { MaxPool2D(2).Forward(tensor.Zeros(4, 4)) }, "MaxPool2D.Forward", "[N, H, W, C]")
+	mustPanicWith(t, func() { BatchNorm(3).Forward(tensor.Zeros(2, 4)) }, "BatchNormLayer.Forward", "[2 4]", "scratch.BatchNorm(3)")
+	mustPanicWith(t, func() { tensor.New([]float64{1, 2, 3}, 2, 2) }, "3 values", "[2 2]", "4 values")
+	mustPanicWith(t, func() { (ReLU()).Forward(&tensor.Tensor{Shape: []int{2}, Data: []float64{1}}) }, "[2]", "1 values")
 }
 
 func TestTensorIndexing(t *testing.T) {
-	x := New([]float64{0, 1, 2, 3, 4, 5}, 2, 3)
+	x := tensor.New([]float64{0, 1, 2, 3, 4, 5}, 2, 3)
 	if x.At(1, 2) != 5 || x.Index(1, 0) != 3 || !slices.Equal(x.Indices(4), []int{1, 1}) {
 		t.Fatalf("row-major indexing is wrong: At(1,2)=%v Index(1,0)=%d Indices(4)=%v", x.At(1, 2), x.Index(1, 0), x.Indices(4))
 	}
@@ -295,14 +297,14 @@ func TestTensorIndexing(t *testing.T) {
 }
 
 func TestZeroValueLayersExplainThemselves(t *testing.T) {
-	mustPanicWith(t, func() { (&Linear{}).Forward(Zeros(1, 2)) }, "NewLinear")
-	mustPanicWith(t, func() { (&Conv2D{}).Forward(Zeros(1, 2, 2, 1)) }, "NewConv2D")
-	mustPanicWith(t, func() { (&BatchNorm{}).Forward(Zeros(1, 2)) }, "NewBatchNorm")
-	mustPanicWith(t, func() { LinearForward(Zeros(2, 3), Zeros(4, 2), Zeros(2)) }, "LinearForward", "[4 2]", "In=3")
-	mustPanicWith(t, func() { LinearBackward(Zeros(2, 3), Zeros(3, 2), Zeros(2, 3)) }, "LinearBackward", "[2 3]", "[2 2]")
-	mustPanicWith(t, func() { Conv2DForward(Zeros(1, 3, 3, 1), Zeros(2, 2, 1, 2), Zeros(3), 1, 0) }, "bias", "[3]", "[2]")
+	mustPanicWith(t, func() { (&LinearLayer{}).Forward(tensor.Zeros(1, 2)) }, "scratch.Linear(in, out, rng)")
+	mustPanicWith(t, func() { (&Conv2DLayer{}).Forward(tensor.Zeros(1, 2, 2, 1)) }, "scratch.Conv2D(in, out, size, rng)")
+	mustPanicWith(t, func() { (&BatchNormLayer{}).Forward(tensor.Zeros(1, 2)) }, "scratch.BatchNorm(features)")
+	mustPanicWith(t, func() { LinearForward(tensor.Zeros(2, 3), tensor.Zeros(4, 2), tensor.Zeros(2)) }, "LinearForward", "[4 2]", "In=3")
+	mustPanicWith(t, func() { LinearBackward(tensor.Zeros(2, 3), tensor.Zeros(3, 2), tensor.Zeros(2, 3)) }, "LinearBackward", "[2 3]", "[2 2]")
+	mustPanicWith(t, func() { Conv2DForward(tensor.Zeros(1, 3, 3, 1), tensor.Zeros(2, 2, 1, 2), tensor.Zeros(3), 1, 0) }, "bias", "[3]", "[2]")
 	// Zero values that work: MaxPool2D{} is 2×2 with stride 2, activations need nothing.
-	if y := (&MaxPool2D{}).Forward(Zeros(1, 4, 4, 1)); !slices.Equal(y.Shape, []int{1, 2, 2, 1}) {
+	if y := (&MaxPool2DLayer{}).Forward(tensor.Zeros(1, 4, 4, 1)); !slices.Equal(y.Shape, []int{1, 2, 2, 1}) {
 		t.Fatalf("MaxPool2D{} output %v, want [1 2 2 1]", y.Shape)
 	}
 }

@@ -1,26 +1,30 @@
 package scratch
 
-import "fmt"
+import (
+	"fmt"
 
-// MaxPool2D keeps the largest value of each Size×Size window, channel by channel: it reduces
+	"github.com/godl-course/godl/tensor"
+)
+
+// MaxPool2DLayer keeps the largest value of each Size×Size window, channel by channel: it reduces
 // the image size and gives some invariance to small translations.
 //
 //	x: [N, H, W, C]  →  y: [N, Ho, Wo, C],  Ho = ⌊(H − Size)/Stride⌋ + 1 (same for W)
 //	y_{n,i,j,c} = max_{0≤k,l<Size} x_{n, i·Stride+k, j·Stride+l, c}
 //
 // Backward: the gradient goes to the position of the max (its "origin"), zero elsewhere.
-type MaxPool2D struct {
+type MaxPool2DLayer struct {
 	Size   int // window size; 0 means 2
 	Stride int // 0 means Size (non-overlapping windows)
 
-	x      *Tensor
+	x      *tensor.Tensor
 	argmax []int // for each output, the position in x.Data of its max
 }
 
-// NewMaxPool2D returns a pooling with size×size windows and stride = size.
-func NewMaxPool2D(size int) *MaxPool2D { return &MaxPool2D{Size: size, Stride: size} }
+// MaxPool2D returns a pooling with size×size windows and stride = size.
+func MaxPool2D(size int) *MaxPool2DLayer { return &MaxPool2DLayer{Size: size, Stride: size} }
 
-func (p *MaxPool2D) sizes() (size, stride int) {
+func (p *MaxPool2DLayer) sizes() (size, stride int) {
 	size, stride = p.Size, p.Stride
 	if size == 0 {
 		size = 2
@@ -32,16 +36,16 @@ func (p *MaxPool2D) sizes() (size, stride int) {
 }
 
 // String describes the layer, e.g. "MaxPool2D(2×2, stride 2)".
-func (p *MaxPool2D) String() string {
+func (p *MaxPool2DLayer) String() string {
 	size, stride := p.sizes()
 	return fmt.Sprintf("MaxPool2D(%d×%d, stride %d)", size, size, stride)
 }
 
 // Params returns nil: pooling learns nothing.
-func (p *MaxPool2D) Params() []*Param { return nil }
+func (p *MaxPool2DLayer) Params() []*Param { return nil }
 
 // Forward takes the max of each window and remembers where it was. See [MaxPool2DForward].
-func (p *MaxPool2D) Forward(x *Tensor) *Tensor {
+func (p *MaxPool2DLayer) Forward(x *tensor.Tensor) *tensor.Tensor {
 	size, stride := p.sizes()
 	y, argmax := maxPool("MaxPool2D.Forward", x, size, stride)
 	p.x, p.argmax = x, argmax
@@ -50,7 +54,7 @@ func (p *MaxPool2D) Forward(x *Tensor) *Tensor {
 
 // Backward sends each Δy_{n,i,j,c} to the input position that held the max; every other input
 // gets 0: ∂L/∂x_{n,r,q,c} = Σ over windows whose max came from (r,q) of Δy_{n,i,j,c}.
-func (p *MaxPool2D) Backward(dy *Tensor) *Tensor {
+func (p *MaxPool2DLayer) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	mustForwardFirst("MaxPool2D", p.x)
 	size, stride := p.sizes()
 	ho, wo := poolOutSize("MaxPool2D.Backward", p.x.Shape, size, stride)
@@ -75,11 +79,11 @@ func poolOutSize(where string, xShape []int, size, stride int) (ho, wo int) {
 
 // maxPool computes the pooled output and, for each output value, the position of its max in x.Data.
 // Ties go to the first position in row-major order.
-func maxPool(where string, x *Tensor, size, stride int) (*Tensor, []int) {
+func maxPool(where string, x *tensor.Tensor, size, stride int) (*tensor.Tensor, []int) {
 	mustRank(where, x, 4, "[N, H, W, C] (channels last)")
 	n, h, w, c := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
 	ho, wo := poolOutSize(where, x.Shape, size, stride)
-	y := Zeros(n, ho, wo, c)
+	y := tensor.Zeros(n, ho, wo, c)
 	argmax := make([]int, y.Size())
 	for b := range n {
 		for i := range ho {
@@ -105,15 +109,15 @@ func maxPool(where string, x *Tensor, size, stride int) (*Tensor, []int) {
 
 // MaxPool2DForward returns y_{n,i,j,c} = max_{k,l} x_{n, i·stride+k, j·stride+l, c} for
 // size×size windows; x is [N, H, W, C].
-func MaxPool2DForward(x *Tensor, size, stride int) *Tensor {
+func MaxPool2DForward(x *tensor.Tensor, size, stride int) *tensor.Tensor {
 	y, _ := maxPool("MaxPool2DForward", x, size, stride)
 	return y
 }
 
 // MaxPool2DBackward returns ∂L/∂x for [MaxPool2DForward] given Δy: each Δy_{n,i,j,c} goes to the
 // position of its window's max, all other positions get 0.
-func MaxPool2DBackward(x, dy *Tensor, size, stride int) *Tensor {
-	p := &MaxPool2D{Size: size, Stride: stride}
+func MaxPool2DBackward(x, dy *tensor.Tensor, size, stride int) *tensor.Tensor {
+	p := &MaxPool2DLayer{Size: size, Stride: stride}
 	p.Forward(x)
 	return p.Backward(dy)
 }

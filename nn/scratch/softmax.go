@@ -3,6 +3,8 @@ package scratch
 import (
 	"fmt"
 	"math"
+
+	"github.com/godl-course/godl/tensor"
 )
 
 // Softmax turns each row of logits z [N, K] into probabilities p [N, K]:
@@ -10,7 +12,7 @@ import (
 //	p_{n,k} = e^{z_{n,k}} / Σ_j e^{z_{n,j}}
 //
 // computed as e^{z−max(z)} / Σ e^{z−max(z)} so that large logits do not overflow.
-func Softmax(logits *Tensor) *Tensor {
+func Softmax(logits *tensor.Tensor) *tensor.Tensor {
 	mustRank("Softmax", logits, 2, "[N, K] (one row of K class scores per example)")
 	n, k := logits.Shape[0], logits.Shape[1]
 	p := logits.ZerosLike()
@@ -40,7 +42,7 @@ func Softmax(logits *Tensor) *Tensor {
 //
 // The gradient is simple because softmax and log cancel: that is why the two are fused.
 type SoftmaxCrossEntropy struct {
-	probs  *Tensor
+	probs  *tensor.Tensor
 	labels []int
 }
 
@@ -48,7 +50,7 @@ type SoftmaxCrossEntropy struct {
 func (s *SoftmaxCrossEntropy) String() string { return "SoftmaxCrossEntropy" }
 
 // Forward returns the mean loss of logits [N, K] against labels (N class ids in [0, K)).
-func (s *SoftmaxCrossEntropy) Forward(logits *Tensor, labels []int) float64 {
+func (s *SoftmaxCrossEntropy) Forward(logits *tensor.Tensor, labels []int) float64 {
 	mustRank("SoftmaxCrossEntropy.Forward", logits, 2, "[N, K] (one row of K class scores per example)")
 	n, k := logits.Shape[0], logits.Shape[1]
 	if len(labels) != n {
@@ -70,11 +72,11 @@ func (s *SoftmaxCrossEntropy) Forward(logits *Tensor, labels []int) float64 {
 }
 
 // Probs returns the probabilities computed by the last Forward, [N, K].
-func (s *SoftmaxCrossEntropy) Probs() *Tensor { return s.probs }
+func (s *SoftmaxCrossEntropy) Probs() *tensor.Tensor { return s.probs }
 
 // Backward returns ∂L/∂z = (p − onehot(y)) / N, shaped like the logits. It starts the backward
 // pass: the loss is the end of the chain, ∂L/∂L = 1.
-func (s *SoftmaxCrossEntropy) Backward() *Tensor {
+func (s *SoftmaxCrossEntropy) Backward() *tensor.Tensor {
 	mustForwardFirst("SoftmaxCrossEntropy", s.probs)
 	n, k := s.probs.Shape[0], s.probs.Shape[1]
 	dz := s.probs.Clone()
@@ -88,7 +90,7 @@ func (s *SoftmaxCrossEntropy) Backward() *Tensor {
 }
 
 // Accuracy returns the fraction of rows of logits [N, K] whose largest value is at the label.
-func Accuracy(logits *Tensor, labels []int) float64 {
+func Accuracy(logits *tensor.Tensor, labels []int) float64 {
 	mustRank("Accuracy", logits, 2, "[N, K]")
 	n, k := logits.Shape[0], logits.Shape[1]
 	if len(labels) != n {

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/godl-course/godl/tensor"
 )
 
 func TestValueChainRuleHandComputed(t *testing.T) {
@@ -109,14 +111,14 @@ func TestValueGradCheckAllOps(t *testing.T) {
 		return out, v
 	}
 	for _, x0 := range [][]float64{{0.5, -1.2, 0.7}, {-0.8, 0.3, -2}} {
-		x := New(slicesClone(x0), 3)
+		x := tensor.New(slicesClone(x0), 3)
 		out, leaves := build(x.Data)
 		out.Backward()
-		analytic := Zeros(3)
+		analytic := tensor.Zeros(3)
 		for i, l := range leaves {
 			analytic.Data[i] = l.Grad
 		}
-		r := GradCheck(func(x *Tensor) float64 { v, _ := build(x.Data); return v.Data }, x, analytic)
+		r := GradCheck(func(x *tensor.Tensor) float64 { v, _ := build(x.Data); return v.Data }, x, analytic)
 		if !r.OK() || r.RelErr > 1e-8 {
 			t.Fatalf("at %v: %s", x0, r)
 		}

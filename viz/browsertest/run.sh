@@ -91,7 +91,7 @@ curl -sf -m 2 -H "Authorization: token $TOKEN" "$LAB_URL/api/status" >/dev/null 
 echo "==> checking in headless Chromium"
 set +e
 LAB_URL="$LAB_URL" LAB_TOKEN="$TOKEN" OUT="$OUT" NOTEBOOK="$OUT/charts.ipynb" EXPORT="$OUT/charts.html" \
-  LAB_TRUSTED=charts.ipynb LAB_UNTRUSTED=untrusted.ipynb EXPECT_LIVE=5 EXPECT_STATIC=1 \
+  LAB_TRUSTED=charts.ipynb LAB_UNTRUSTED=untrusted.ipynb EXPECT_LIVE=6 EXPECT_STATIC=2 \
   timeout 600 node viz/browsertest/check.mjs
 rc=$?
 set -e

@@ -72,8 +72,13 @@ func run(initDir, from string, steps, images int) error {
 	if err != nil {
 		return err
 	}
-	flat := out.Value().([][]float32)
-	rep.Logits = flat
+	for _, row := range out.Rows() {
+		logits := make([]float32, len(row))
+		for i, v := range row {
+			logits[i] = float32(v)
+		}
+		rep.Logits = append(rep.Logits, logits)
+	}
 	b, err := json.Marshal(rep)
 	if err != nil {
 		return err

@@ -1,0 +1,171 @@
+package datasets
+
+// Reading CT slices from DICOM files (github.com/suyashkumar/dicom): Hounsfield units, size,
+// position and instance number.
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/suyashkumar/dicom"
+	"github.com/suyashkumar/dicom/pkg/tag"
+)
+
+// dicomSlice is one parsed DICOM file: its pixel values and the header fields that can order
+// the slices of a series.
+type dicomSlice struct {
+	path        string
+	pix         []float32 // rows×cols, row-major: raw·RescaleSlope + RescaleIntercept
+	rows, cols  int
+	instance    int // InstanceNumber (0020,0013), valid when hasInstance
+	hasInstance bool
+	pos         []float64 // ImagePositionPatient (0020,0032), 3 values in mm; nil when absent
+	orient      []float64 // ImageOrientationPatient (0020,0037), 6 direction cosines; nil when absent
+}
+
+// ReadDICOMSlice parses one single-frame greyscale DICOM file and returns its pixels rescaled
+// with the file's RescaleSlope and RescaleIntercept (value = raw·slope + intercept, raw signed
+// when PixelRepresentation is 1), rows×cols, row-major. For CT the values are Hounsfield units
+// (HU); for MR they are in the scanner's arbitrary units. name is used in errors: a file the
+// DICOM library cannot read, or without native (uncompressed) pixel data, gives a
+// [*FormatError].
+func ReadDICOMSlice(r io.Reader, size int64, name string) (hu []float32, rows, cols int, err error) {
+	s, err := parseDICOM(r, size, name)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	return s.pix, s.rows, s.cols, nil
+}
+
+// parseDICOM is [ReadDICOMSlice] keeping the header fields used to order slices.
+func parseDICOM(r io.Reader, size int64, name string) (s *dicomSlice, err error) {
+	bad := func(msg string) error { return &FormatError{File: name, Offset: -1, Msg: msg} }
+	defer func() {
+		if p := recover(); p != nil {
+			s, err = nil, bad(fmt.Sprintf("unreadable DICOM: %v", p))
+		}
+	}()
+	ds, err := dicom.Parse(r, size, nil)
+	if err != nil {
+		return nil, bad("unreadable DICOM: " + err.Error())
+	}
+	// nums returns the numeric values of a tag (DICOM stores IS/DS numbers as text).
+	nums := func(t tag.Tag) []float64 {
+		e, err := ds.FindElementByTag(t)
+		if err != nil || e.Value == nil {
+			return nil
+		}
+		var out []float64
+		switch v := e.Value.GetValue().(type) {
+		case []string:
+			for _, s := range v {
+				f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+				if err != nil {
+					return nil
+				}
+				out = append(out, f)
+			}
+		case []int:
+			for _, x := range v {
+				out = append(out, float64(x))
+			}
+		case []float64:
+			out = v
+		}
+		return out
+	}
+	num := func(t tag.Tag, def float64) float64 {
+		if v := nums(t); len(v) > 0 {
+			return v[0]
+		}
+		return def
+	}
+	pe, err := ds.FindElementByTag(tag.PixelData)
+	if err != nil {
+		return nil, bad("DICOM without pixel data (tag 7FE0,0010)")
+	}
+	info, ok := pe.Value.GetValue().(dicom.PixelDataInfo)
+	if !ok || len(info.Frames) == 0 || info.Frames[0] == nil {
+		return nil, bad("DICOM pixel data could not be decoded")
+	}
+	nf, err := info.Frames[0].GetNativeFrame()
+	if err != nil {
+		return nil, bad("DICOM pixel data is compressed (encapsulated), only native pixel data is supported: " + err.Error())
+	}
+	s = &dicomSlice{path: name, rows: nf.Rows(), cols: nf.Cols()}
+	if nf.SamplesPerPixel() != 1 || s.rows <= 0 || s.cols <= 0 {
+		return nil, bad(fmt.Sprintf("DICOM image %d×%d with %d samples per pixel, want greyscale", s.rows, s.cols, nf.SamplesPerPixel()))
+	}
+	if v := nums(tag.InstanceNumber); len(v) == 1 {
+		s.instance, s.hasInstance = int(v[0]), true
+	}
+	if v := nums(tag.ImagePositionPatient); len(v) == 3 {
+		s.pos = v
+	}
+	if v := nums(tag.ImageOrientationPatient); len(v) == 6 {
+		s.orient = v
+	}
+	slope, intercept := num(tag.RescaleSlope, 1), num(tag.RescaleIntercept, 0)
+	signed := num(tag.PixelRepresentation, 0) == 1
+	n := s.rows * s.cols
+	s.pix = make([]float32, n)
+	short := func(have int) error {
+		return bad(fmt.Sprintf("DICOM pixel data has %d values for %d×%d", have, s.rows, s.cols))
+	}
+	switch raw := nf.RawDataSlice().(type) {
+	case []uint16:
+		if len(raw) < n {
+			return nil, short(len(raw))
+		}
+		for i := range n {
+			v := float64(raw[i])
+			if signed {
+				v = float64(int16(raw[i]))
+			}
+			s.pix[i] = float32(v*slope + intercept)
+		}
+	case []uint8:
+		if len(raw) < n {
+			return nil, short(len(raw))
+		}
+		for i := range n {
+			v := float64(raw[i])
+			if signed {
+				v = float64(int8(raw[i]))
+			}
+			s.pix[i] = float32(v*slope + intercept)
+		}
+	default:
+		return nil, bad(fmt.Sprintf("DICOM with %d bits per sample not supported (8 or 16)", nf.BitsPerSample()))
+	}
+	return s, nil
+}
+
+func readDICOMFile(path string) (*dicomSlice, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return parseDICOM(f, st.Size(), path)
+}
+
+// readDICOMFiles parses the files in parallel; on errors it returns the one of the first file.
+func readDICOMFiles(paths []string) ([]*dicomSlice, error) {
+	out := make([]*dicomSlice, len(paths))
+	err := parallelFor(len(paths), func(i int) (err error) {
+		out[i], err = readDICOMFile(paths[i])
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
