@@ -52,7 +52,7 @@ var CHAOSCTClasses = []string{"background", "liver"}
 // sides. The images are resized with bilinear interpolation, the masks with the nearest pixel.
 // For the MR part (liver, kidneys and spleen) see [CHAOSMR].
 //
-//	ct, err := datasets.CHAOS()
+//	ct := nb.Must(datasets.CHAOS())
 //	train, val := ct.SplitByGroup(0.8, 1)
 //
 // Expected layout (CHAOS_Train_Sets.zip from https://chaos.grand-challenge.org or

@@ -101,7 +101,7 @@ type CHAOSMROptions struct {
 // patient is on both sides (the in-phase and out-of-phase images of one patient are the same
 // anatomy with the same masks).
 //
-//	mr, err := datasets.CHAOSMR()
+//	mr := nb.Must(datasets.CHAOSMR())
 //	train, val := mr.SplitByGroup(0.8, 1)
 //
 // MR intensities have no physical unit (unlike the Hounsfield units of CT) and their range

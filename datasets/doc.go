@@ -4,7 +4,8 @@
 //	train, val := train.Split(0.9, 1)             // shuffled 90% / 10% split
 //	small := train.Take(1000)                     // smoke runs
 //	spiral := datasets.Spiral(300, 3, 0.2, 1)     // toy 2-D data, seeded
-//	img := train.Image(0)                         // a *tensor.Tensor (28, 28, 1): img.At(14, 14, 0)
+//	img := train.Image(0)                         // a *tensor.Tensor (28, 28, 1)
+//	fmt.Println(test, val, small, spiral, img.At(14, 14, 0))
 //
 // Every loader returns a [*Dataset]: plain Go slices, example after example, images as H×W×C
 // (channels last) float32 values in [0, 1]. Single examples and whole sets come out as the

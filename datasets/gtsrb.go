@@ -139,7 +139,7 @@ var gtsrbArchives = []RemoteFile{
 // of the same sign): split train/validation with [Dataset.SplitByGroup] so that the validation
 // set does not leak, e.g.
 //
-//	train, test, err := datasets.GTSRB()
+//	train, test := nb.Must2(datasets.GTSRB())
 //	train, val := train.SplitByGroup(0.8, 1)
 //
 // The archives are downloaded into <CacheDir>/gtsrb when missing.

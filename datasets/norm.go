@@ -113,9 +113,8 @@ func (n *Normalization) Invert(x []float32) {
 // other data set (validation, test) with these same values, in place. The statistics are stored
 // in each data set's Norm field and returned (save them with [Normalization.Save] for inference).
 //
-//	stats, err := datasets.Normalize(train, test)
-//	if err != nil { ... }
-//	err = stats.Save("norm.json") // for inference: LoadNormalization("norm.json"), then Apply
+//	stats := nb.Must(datasets.Normalize(train, test))
+//	nb.Check(stats.Save("norm.json")) // for inference: LoadNormalization("norm.json"), then Apply
 //
 // It returns an error when a data set is already normalized or has another channel count.
 func Normalize(train *Dataset, others ...*Dataset) (*Normalization, error) {

@@ -1,15 +1,20 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"go/parser"
 	"go/token"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/godl-course/godl/internal/atomicfile"
 )
 
 // The go shim saves about half a second on every cell.
@@ -69,6 +74,9 @@ func goShim(args []string) int {
 		if ok, _ := importsProvided(".", os.Getenv("GODL_ROOT")); ok {
 			return 0
 		}
+	}
+	if isCellBuild(args) {
+		return buildWithHints(realGo, args)
 	}
 	err := syscall.Exec(realGo, append([]string{realGo}, args...), shimEnv(os.Environ()))
 	fmt.Fprintf(os.Stderr, "go shim: running %s: %v\n", realGo, err)
@@ -156,4 +164,91 @@ func providedBy(importPath string, modules []string) bool {
 		}
 	}
 	return false
+}
+
+// isCellBuild matches GoNB building a cell: `go build -o ...` in a folder holding main.go.
+func isCellBuild(args []string) bool {
+	if len(args) == 0 || args[0] != "build" {
+		return false
+	}
+	_, err := os.Stat("main.go")
+	return err == nil
+}
+
+// earlierValuesFile, in GoNB's folder for the kernel session, lists the values that the %%
+// cells built so far declared (one name per line), for the hint on "undefined: x".
+const earlierValuesFile = ".godl-earlier-values"
+
+// buildWithHints runs the real `go build` and, when it fails, writes hints in course terms
+// (hints.go) before the compiler's output, which it keeps as it is. After a successful build it
+// records the values the cell declares.
+func buildWithHints(realGo string, args []string) int {
+	cmd := exec.Command(realGo, args...)
+	cmd.Env = shimEnv(os.Environ())
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	mainGo, _ := os.ReadFile("main.go")
+	if err == nil {
+		if hints := unrunFits(mainGo); len(hints) > 0 {
+			// Valid Go that cannot be what the student meant: stop before running it.
+			fmt.Fprintln(os.Stderr, strings.Join(hints, "\n"))
+			return 1
+		}
+		recordValues(mainGo)
+		_, _ = os.Stdout.Write(out.Bytes())
+		return 0
+	}
+	code := 1
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else {
+		fmt.Fprintf(&out, "go shim: running %s: %v\n", realGo, err)
+	}
+	env := &hintEnv{Main: mainGo, Root: os.Getenv("GODL_ROOT"), GoRoot: goRootOf(realGo), Earlier: earlierValues()}
+	if hints := compileHints(out.String(), env); len(hints) > 0 {
+		fmt.Fprintln(os.Stderr, strings.Join(hints, "\n"))
+	}
+	_, _ = os.Stderr.Write(out.Bytes())
+	return code
+}
+
+// recordValues adds the values that main.go's func main declares to earlierValuesFile.
+func recordValues(mainGo []byte) {
+	f, err := parser.ParseFile(token.NewFileSet(), "main.go", mainGo, parser.SkipObjectResolution)
+	if err != nil {
+		return
+	}
+	known := earlierValues()
+	var add []string
+	for _, n := range mainValues(f) {
+		if !slices.Contains(known, n) && !slices.Contains(add, n) {
+			add = append(add, n)
+		}
+	}
+	if len(add) == 0 {
+		return
+	}
+	all := strings.Join(append(known, add...), "\n") + "\n"
+	_ = atomicfile.WriteFile(earlierValuesFile, []byte(all), 0o644)
+}
+
+func earlierValues() []string {
+	b, err := os.ReadFile(earlierValuesFile)
+	if err != nil {
+		return nil
+	}
+	return strings.Fields(string(b))
+}
+
+// goRootOf returns the GOROOT of the real go command (its standard library sources).
+func goRootOf(realGo string) string {
+	cmd := exec.Command(realGo, "env", "GOROOT")
+	cmd.Env = os.Environ()
+	out, err := cmd.Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
 }

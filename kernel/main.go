@@ -18,9 +18,16 @@
 // when the kernel cannot work.
 //
 // `run` is the kernelspec's command: it checks that the Go toolchain, GoNB, goimports and the
-// module are where install left them and then replaces itself with GoNB. When something is
-// missing it starts a small diagnostic kernel instead, which answers every cell with what is
-// missing and how to fix it, so that the notebook never shows a silent "kernel died".
+// module are where install left them and then runs GoNB behind a thin proxy of Jupyter's sockets
+// (proxy.go), which passes signals on and adds explanations for the cells GoNB rejects before
+// building them. When something is missing it starts a small diagnostic kernel instead, which
+// answers every cell with what is missing and how to fix it, so that the notebook never shows a
+// silent "kernel died".
+//
+// Compile errors are explained in course terms (hints.go): GoNB builds each cell through the
+// `go` shim (goshim.go), which writes hints above the compiler's lines for the mistakes a
+// beginner makes first (a misspelled package member, an unused variable, a value from an earlier
+// cell, a function returning an error, a Fit never run).
 package main
 
 import (

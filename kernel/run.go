@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 )
 
 // problem is something that stops the kernel from working, with the fix a user can apply.
@@ -126,8 +125,9 @@ func cmdRun(args []string, stderr io.Writer) error {
 	}
 	gonb := filepath.Join(binDir(*root), "gonb")
 	argv := append([]string{gonb, "--kernel", *conn, "--go_work=" + *root}, gonbLogFlags(os.Getenv(kernelLogEnv))...)
-	// Replace this process with GoNB: Jupyter's interrupt signals then reach it directly.
-	return syscall.Exec(gonb, argv, os.Environ())
+	// GoNB runs behind the kernel's proxy of Jupyter's sockets (proxy.go), which explains in
+	// course terms the cells that GoNB rejects before building them; signals are passed on.
+	return runProxy(argv, *conn)
 }
 
 // kernelLogEnv names a file that receives GoNB's log (every step of every cell), for debugging

@@ -1,9 +1,11 @@
 // Package nb holds the notebook helpers of the course: one line to stop a cell with a clear
 // message when something fails, instead of four lines of `if err != nil` in every cell.
 //
-//	train, test := nb.Must2(datasets.MNIST())    // stops the cell if MNIST cannot be read
-//	hist := nb.Must(model.Fit(train).Epochs(3).Done())
-//	nb.Check(model.Save("lenet"))
+//	train, test := nb.Must2(datasets.MNIST()) // stops the cell if MNIST cannot be read
+//	model := nn.Sequential(nn.Flatten(), nn.Dense(10))
+//	hist := nb.Must(model.Fit(train.Take(1000)).Epochs(2).Validation(test.Take(500)).Done())
+//	nb.Check(model.Save(filepath.Join(os.TempDir(), "nb-example")))
+//	fmt.Println("validation accuracy", hist.Last().ValMetrics["accuracy"])
 //
 // When err is not nil the cell stops: the error is printed in red (stderr) as one clear
 // message, without a Go stack trace, the outputs already sent (charts, tables) are kept, and the

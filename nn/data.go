@@ -64,6 +64,11 @@ func checkTargets(d *datasets.Dataset, outShape []int) error {
 			return fmt.Errorf("nn: %s has %d examples but %d labels", dsName(d), n, len(d.Labels))
 		}
 		if len(outShape) != 1 {
+			if len(outShape) > 1 {
+				return fmt.Errorf("nn: %s has class labels, so the model must output one vector of class scores per example, but it outputs shape %s: "+
+					"Dense acts on the last axis only, so a Dense layer on images keeps their height and width: put nn.Flatten() before the first Dense layer",
+					dsName(d), dimsString(outShape))
+			}
 			return fmt.Errorf("nn: %s has class labels, but the model's output for one example has shape %s: a classifier should end with Dense(number of classes)",
 				dsName(d), dimsString(outShape))
 		}
@@ -71,10 +76,17 @@ func checkTargets(d *datasets.Dataset, outShape []int) error {
 		if classes == 1 {
 			classes = 2 // one logit: binary classification
 		}
+		needed := len(d.Classes) // the data set's classes: its names, or its largest label + 1
+		for _, l := range d.Labels {
+			needed = max(needed, l+1)
+		}
 		for i, l := range d.Labels {
-			if l < 0 || l >= classes {
-				return fmt.Errorf("nn: label %d of example %d in %s is out of range: the model's last layer has %d outputs, so labels must be in 0..%d (make the last layer Dense(%d) or fix the labels)",
-					l, i, dsName(d), outShape[0], classes-1, max(l+1, classes))
+			if l < 0 {
+				return fmt.Errorf("nn: label %d of example %d in %s is negative: class labels are 0, 1, 2, ...", l, i, dsName(d))
+			}
+			if l >= classes {
+				return fmt.Errorf("nn: label %d of example %d in %s is out of range: the model's last layer has %d outputs, so labels must be in 0..%d; %s has %d classes: make the last layer Dense(%d)",
+					l, i, dsName(d), outShape[0], classes-1, dsName(d), needed, needed)
 			}
 		}
 		if len(d.Classes) > classes {

@@ -9,8 +9,9 @@
 //	train, test := nb.Must2(datasets.MNIST())
 //	model := nn.Sequential(nn.Flatten(), nn.Dense(128), nn.ReLU(), nn.Dense(10))
 //	hist := nb.Must(model.Fit(train).Epochs(3).BatchSize(64).Optimizer(nn.Adam(1e-3)).Validation(test).Done())
-//	res := nb.Must(model.Evaluate(test)) // res.Loss, res.Accuracy
-//	fmt.Println(model.Summary(), hist.Last().Loss)
+//	res := nb.Must(model.Evaluate(test))
+//	fmt.Println(model.Summary())
+//	fmt.Printf("loss %.3f, test accuracy %.1f%% after %d epochs\n", res.Loss, 100*res.Accuracy, len(hist.Epochs))
 //
 // Fit defaults: 1 epoch, batch size 32, Adam(1e-3), shuffling each epoch, CrossEntropy for
 // labelled data (the last layer outputs logits: no Softmax layer) and MSE for dense targets, and
@@ -75,7 +76,10 @@
 // trained model in later cells, retraining only when the architecture or the training settings
 // change:
 //
-//	hist := nb.Must(model.Fit(train).Epochs(3).Memo("lenet")) // trains once, then loads
+//	train, _ := nb.Must2(datasets.MNIST())
+//	model := nn.LeNet(10)
+//	hist := nb.Must(model.Fit(train.Take(5000)).Epochs(3).Memo("lenet")) // trains once, then loads
+//	fmt.Printf("trained in %v\n", hist.Last().Elapsed)
 //
 // # Backend
 //

@@ -37,7 +37,7 @@ type FitConfig struct {
 // 32, Adam(1e-3), shuffling every epoch, CrossEntropy for labelled data and MSE for dense
 // targets, a progress bar. Example:
 //
-//	hist, err := model.Fit(train).Epochs(3).BatchSize(64).Optimizer(nn.Adam(1e-3)).Validation(test).Done()
+//	hist := nb.Must(model.Fit(train).Epochs(3).BatchSize(64).Optimizer(nn.Adam(1e-3)).Validation(test).Done())
 //
 // The mini-batches come from train.Batches (package datasets): shuffled with the seed, the last
 // one completed with examples from the start of the epoch (every step has the same batch size),
@@ -78,13 +78,13 @@ func (f *FitConfig) Augment(a datasets.Augmentation) *FitConfig { f.aug = &a; re
 //
 //	G, D := generator().Named("G"), discriminator().Named("D")
 //	gan := nn.Group(G, D)
-//	hist, err := gan.Fit(images).Epochs(30).Optimizer(nn.Adam(2e-4)).Step(func(s *nn.Step, x, _ *nn.Node) {
+//	hist := nb.Must(gan.Fit(images).Epochs(30).Optimizer(nn.Adam(2e-4)).Step(func(s *nn.Step, x, _ *nn.Node) {
 //		fake := s.Apply(G, s.RandomNormal(x.Shape().Dimensions[0], 64))
 //		dReal, dFake := s.Apply(D, x), s.Apply(D, fake)
 //		s.Minimize(lossD(dReal, dFake), D) // trains D only
 //		s.Minimize(lossG(dFake), G)        // trains G only
 //		s.Record("D(x)", graph.ReduceAllMean(graph.Logistic(dReal)))
-//	}).Done()
+//	}).Done())
 //
 // The Loss and Metrics settings are not used with a Step (the step computes its own).
 func (f *FitConfig) Step(fn StepFunc) *FitConfig { f.step = fn; return f }

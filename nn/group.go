@@ -12,8 +12,8 @@ import (
 //
 //	G, D := generator().Named("G"), discriminator().Named("D")
 //	gan := nn.Group(G, D)
-//	hist, err := gan.Fit(images).Step(ganStep).Epochs(30).Memo("gan")
-//	samples, err := G.Predict(noise)
+//	hist := nb.Must(gan.Fit(images).Step(ganStep).Epochs(30).Memo("gan"))
+//	samples := nb.Must(G.Predict(noise))
 //
 // Models without a name are called "model_1", "model_2", ... by their position. A model that
 // already has weights of its own (built or trained before) cannot join a group: Fit, Save and

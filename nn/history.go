@@ -26,10 +26,11 @@ type History struct {
 	Epochs []Record // one per epoch (training averages; Val* filled when validation data is given)
 }
 
-// Last returns the last epoch record, or a zero Record when no epoch finished.
+// Last returns the last epoch record. When no epoch finished (or h is nil: a Fit that failed,
+// its error ignored) the record's Loss and ValLoss are NaN, so that no made-up 0 is printed.
 func (h *History) Last() Record {
 	if h == nil || len(h.Epochs) == 0 {
-		return Record{}
+		return Record{Loss: math.NaN(), ValLoss: math.NaN()}
 	}
 	return h.Epochs[len(h.Epochs)-1]
 }

@@ -215,8 +215,13 @@ func (c *Ctx) variable(name string, init Initializer, trainable bool, dims ...in
 		failf("its %s was created with shape %s but this input needs %s: was the model built for a different input shape?",
 			name, dimsString(v.Shape().Dimensions), dimsString(dims))
 	}
+	existing := c.scope.GetVariable(name)
 	v := c.scope.WithInitializer(model.VariableInitializer(init)).VariableWithShape(name, shape)
-	v.Trainable = trainable
+	if existing == nil {
+		// Only when created: a student's v.Trainable = false (or Freeze) is not undone by the
+		// next graph built.
+		v.Trainable = trainable
+	}
 	return v
 }
 

@@ -71,7 +71,7 @@ func (r *LayerGrads) String() string {
 //
 //	x := tensor.New([]float64{1, 2, 3, 4, 5, 6}, 2, 3)
 //	w := tensor.New([]float64{1, 0, 0, 1, 1, 1}, 3, 2)
-//	g, err := nn.LayerGradients(nn.Dense(2), x, map[string]*tensor.Tensor{"weights": w}, nil)
+//	g := nb.Must(nn.LayerGradients(nn.Dense(2), x, map[string]*tensor.Tensor{"weights": w}, nil))
 //	// g.Y = x·W + b, g.DX = Δy·Wᵀ, g.DWeights["weights"] = xᵀ·Δy, g.DWeights["bias"] = Σ_n Δy_n
 func LayerGradients(layer Layer, x *tensor.Tensor, weights map[string]*tensor.Tensor, dy *tensor.Tensor) (*LayerGrads, error) {
 	return newLayerRunner(layer, true).run(x, weights, dy)

@@ -33,9 +33,9 @@ func ModelsDir() string {
 // later calls (a hand-written training loop can build its own History).
 //
 //	m := lenet()
-//	hist, err := nn.Memo("lenet", m, func() (*nn.History, error) {
+//	hist := nb.Must(nn.Memo("lenet", m, func() (*nn.History, error) {
 //		return m.Fit(train).Epochs(3).Done()
-//	})
+//	}))
 //
 // [FitConfig.Memo] is the shorter form for a single Fit.
 func Memo(name string, m *Model, train func() (*History, error), key ...string) (*History, error) {

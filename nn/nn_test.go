@@ -122,6 +122,17 @@ func TestFitErrors(t *testing.T) {
 			_, err := newModel().Fit(bad).Progress(false).Done()
 			return err
 		}, []string{"label 5", "example 1", "3 outputs"}},
+		{"too few outputs for the data set's classes", func() error {
+			d := &datasets.Dataset{Name: "ten", Shape: []int{2}, X: make([]float32, 20), Labels: []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9},
+				Classes: []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}}
+			_, err := Sequential(Dense(5)).Fit(d).Progress(false).Done()
+			return err
+		}, []string{"label 5", "5 outputs", "has 10 classes", "make the last layer Dense(10)"}},
+		{"Dense on images without Flatten", func() error {
+			d := &datasets.Dataset{Name: "imgs", Shape: []int{4, 4, 1}, X: make([]float32, 32), Labels: []int{0, 1}, Classes: []string{"a", "b"}}
+			_, err := Sequential(Dense(8), ReLU(), Dense(2)).Fit(d).Progress(false).Done()
+			return err
+		}, []string{"shape (4, 4, 2)", "nn.Flatten() before the first Dense"}},
 		{"shape mismatch names the layer", func() error {
 			m := Sequential(Dense(8), ReLU(), Conv2D(4, 3), Dense(3))
 			_, err := m.Fit(train).Progress(false).Done()

@@ -352,3 +352,64 @@ func TestConfigurationMethods(t *testing.T) {
 	w := weightsOf(t, m, "dense_1")
 	require.Len(t, w, 1, "a Dense layer without bias has only its weights")
 }
+
+// A variable a student marks as not trainable stays so when the next graph is built (it was
+// reset at every build), and Fit leaves it alone.
+func TestTrainableFalseIsKept(t *testing.T) {
+	train := datasets.Spiral(20, 3, 0.1, 2)
+	m := Sequential(Dense(4), ReLU(), Dense(3))
+	require.NoError(t, m.Build(2))
+	v := m.Store().GetVariable("/dense_1/weights")
+	v.Trainable = false
+	before := weightsOf(t, m, "dense_1")["weights"]
+	_, err := m.Fit(train).Epochs(2).Progress(false).Done()
+	require.NoError(t, err)
+	require.False(t, v.Trainable)
+	require.Equal(t, before, weightsOf(t, m, "dense_1")["weights"], "a weight marked not trainable changed")
+}
+
+// A failed Fit whose error is ignored gives a nil History: its Last record says NaN, not 0.
+func TestLastOfNothingIsNaN(t *testing.T) {
+	h, err := Sequential(Dense(2)).Fit(nil).Done()
+	require.Error(t, err)
+	require.True(t, math.IsNaN(h.Last().Loss))
+}
+
+// The GAN of the lecture written the natural way: G and D composed in one NewModel and trained
+// by one Fit whose loss reaches G through D. G keeps its weights in the composite model, so
+// training it changes what G itself predicts.
+func TestGANComposedInNewModelTrainsItsGenerator(t *testing.T) {
+	G := Sequential(Dense(8), Tanh(), Dense(2))
+	D := Sequential(Dense(8), Tanh(), Dense(1))
+	gan := NewModel(func(c *Ctx, z *Node) *Node { return c.Apply(D, c.Apply(G, z)) })
+	noise := &datasets.Dataset{Name: "z", Shape: []int{3}, X: make([]float32, 3*32), Targets: make([]float32, 32), TargetShape: []int{1}}
+	for i := range noise.X {
+		noise.X[i] = float32(i%7) - 3
+	}
+	for i := range noise.Targets {
+		noise.Targets[i] = 1 // "real": G learns to fool D
+	}
+	require.NoError(t, gan.Build(3))
+	before, err := G.Predict(noise)
+	require.NoError(t, err)
+	_, err = gan.Fit(noise).Epochs(5).Loss(BinaryCrossEntropy).Optimizer(SGD(0.5)).Progress(false).Done()
+	require.NoError(t, err)
+	after, err := G.Predict(noise)
+	require.NoError(t, err)
+	require.Greater(t, tensor.MaxAbsDiff(before, after), 1e-3, "G's outputs did not change: its weights were not trained")
+}
+
+// Weights hands out copies: they stay valid, with the values of the moment, after more training.
+func TestWeightsStayValidAfterFit(t *testing.T) {
+	train := datasets.Spiral(20, 3, 0.1, 2)
+	m := Sequential(Dense(4), ReLU(), Dense(3))
+	_, err := m.Fit(train).Progress(false).Done()
+	require.NoError(t, err)
+	w, err := m.Weights("dense_1")
+	require.NoError(t, err)
+	saved := slices.Clone(w["weights"].Data)
+	_, err = m.Fit(train).Epochs(3).Progress(false).Done()
+	require.NoError(t, err)
+	require.Equal(t, saved, w["weights"].Data, "the tensor from Weights changed or became invalid after Fit")
+	require.NotEqual(t, saved, weightsOf(t, m, "dense_1")["weights"], "the model did not train")
+}

@@ -25,6 +25,8 @@ copies (.ipynb) and their HTML exports are written there, mirroring the source f
 from __future__ import annotations
 
 import argparse
+import html
+import re
 import copy
 import os
 import pathlib
@@ -59,6 +61,16 @@ def has_outputs(nb) -> bool:
     return any(c.get("outputs") or c.get("execution_count") for c in nb.cells if c.cell_type == "code")
 
 
+def gonb_error_text(html_text: str) -> str:
+    """The text of GoNB's HTML error report (a compile error with the kernel's hints): one line
+    per compiler line, "Cell[N]: Line L ./main.go:...: message", without the hover context."""
+    t = re.sub(r"<style>.*?</style>", "", html_text, flags=re.S)
+    t = re.sub(r'<div class="gonb-err-context">.*?</div>', "", t, flags=re.S)
+    t = re.sub(r"</div>", "\n", t)
+    t = html.unescape(re.sub(r"<[^>]+>", "", t))
+    return "\n".join(ln.strip() for ln in t.splitlines() if ln.strip())
+
+
 def cell_failures(nb) -> list[str]:
     """Returns one message per failed cell: its number, and the error's first lines."""
     failures = []
@@ -75,6 +87,12 @@ def cell_failures(nb) -> list[str]:
         for o in outs:
             if o.output_type == "error":
                 found.append(f"{o.get('ename', '')}: {o.get('evalue', '')}\n" + "\n".join(o.get("traceback", [])[:8]))
+        # A compile error: GoNB shows the compiler's lines (and the kernel's hints) in an HTML
+        # report, while the error output only says that `go build` failed.
+        reports = [gonb_error_text(o.get("data", {}).get("text/html", "")) for o in outs
+                   if o.output_type == "display_data" and "gonb-err" in o.get("data", {}).get("text/html", "")]
+        if reports and any(o.output_type == "error" for o in outs):
+            found.insert(0, "\n".join(reports))
         if any(marker in stderr for marker in STDERR_FAILURES):
             found.insert(0, stderr)
         if "exercise-check" not in cell.get("metadata", {}).get("tags", []):

@@ -4,7 +4,7 @@
 // examples). Students index it, print it and pass it on; conversions to GoMLX stay inside nn.
 //
 //	x := tensor.New([]float64{1, 2, 3, 4, 5, 6}, 2, 3) // 2 rows, 3 columns
-//	x.At(1, 2)                                          // 6: row 1, column 2
+//	fmt.Println(x.At(1, 2))                             // 6: row 1, column 2
 //	x.Set(0, 0, 0)                                      // x[0,0] = 0
 //	fmt.Println(x)                                      // Tensor[2 3] and one line per row
 //

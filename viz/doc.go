@@ -13,27 +13,41 @@
 // One-liners show a chart and return where it went (a notebook output, or files outside a
 // notebook); a failure is also printed, so a cell can ignore the results:
 //
-//	viz.Curves(history)                        // loss and metrics, train vs validation
-//	viz.LiveCurves()                           // an nn.Callback: the same, updated in place during nn.Fit
-//	viz.Func(math.Tanh, -4, 4)                 // any y = f(x)
+//	train, test := nb.Must2(datasets.MNIST())
+//	train, test = train.Take(2000), test.Take(500)
+//	model := nn.LeNet(10)
+//	history := nb.Must(model.Fit(train).Epochs(2).Validation(test).
+//		Callbacks(viz.LiveCurves()).Done())                // the curves, updated in place while Fit runs
+//	viz.Curves(history)                                     // loss and accuracy, training vs validation
+//	viz.Lines([]viz.Series{viz.SeriesOf("LeNet", history, "val_accuracy")}, viz.XLabel("epoch"))
+//	viz.Summary(model)                                      // the layers as an HTML table
+//	viz.Samples(train, 20)                                  // images with their class names
+//	pred := nb.Must(model.Classify(test))
+//	viz.Predictions(test, pred, 16)                         // predicted (true), mistakes in red
+//	viz.Confusion(pred, test.Labels)                        // predictions first, as nn.Accuracy
+//	viz.Filters(nb.Must(model.Weights("conv2d_1"))["kernel"]) // a convolution kernel's filters
+//	acts := nb.Must(model.Activations(test.Take(1)))
+//	viz.ActivationMaps(acts[0].Value)                       // the maps of one layer
+//	viz.LayerMaps(acts)                                     // feature maps through each conv layer
+//	viz.GradientNorms(nb.Must(model.GradientNorms(test.Take(64)))) // ‖∂L/∂w‖ per layer
+//	viz.Histograms([]string{"pixels"}, []*tensor.Tensor{test.Take(100).Inputs()})
+//	viz.Images(test.Take(8).Inputs(), nil)                  // a batch tensor (N, H, W, C) as a grid
+//	viz.Augmentations(train, datasets.Augmentation{Shift: 3, Rotate: 15}, 3, 4)
+//	viz.Func(math.Tanh, -4, 4)                              // any y = f(x)
 //	viz.Funcs(map[string]func(float64) float64{"tanh": math.Tanh}, -4, 4) // f and f′ side by side
-//	viz.Lines(series, viz.XLabel("epoch"))     // any curves; viz.SeriesOf(name, history, "val_accuracy")
-//	viz.Scatter(points, labels)                // 2-D points (N, 2) coloured by class
-//	viz.Samples(train, 20)                     // images with their class names (normalization undone)
-//	viz.Images(batch, nil)                     // a batch tensor (N, H, W, C) as a grid
-//	viz.Confusion(predictions, labels)         // confusion matrix heatmap (predictions first, as nn.Accuracy)
-//	viz.Filters(weights["kernel"])             // a convolution kernel's filters
-//	viz.ActivationMaps(acts[0].Value)          // the maps of one layer
-//	viz.LayerMaps(acts)                        // feature maps through each conv layer
-//	viz.GradientNorms(norms)                   // ‖∂L/∂w‖ per layer
-//	viz.Histograms(names, tensors)             // distributions of values (activations, weights)
-//	viz.DecisionBoundary(train, model)         // classes over the plane of 2-D data
-//	viz.ComputationGraph(L)                    // a scratch.Value's graph, data and grad on each node
-//	viz.Trajectories(f, paths)                 // optimizer paths over a 2-D loss surface
-//	viz.Segmentation(test, probs, 4)           // image, true mask, predicted mask with its IoU
-//	viz.BeforeAfter(pairs, outputs, 3)         // hazy input, output, ground truth with PSNR
-//	viz.Augmentations(train, aug, 4, 5)        // images next to augmented versions
-//	viz.Summary(model)                         // the model's layers as an HTML table
+//	spiral := datasets.Spiral(100, 3, 0.1, 1)
+//	mlp := nn.Sequential(nn.Dense(32), nn.ReLU(), nn.Dense(3))
+//	nb.Must(mlp.Fit(spiral).Epochs(50).Optimizer(nn.Adam(0.01)).Progress(false).Done())
+//	viz.DecisionBoundary(spiral, mlp)                       // classes over the plane of 2-D data
+//	viz.Scatter(spiral.Inputs(), spiral.Labels)             // 2-D points (N, 2) coloured by class
+//	L := scratch.NewValue(2).Mul(scratch.NewValue(-3)).Tanh()
+//	L.Backward()
+//	viz.ComputationGraph(L)                                 // a scratch.Value's graph, data and grad
+//
+// For segmentation and image-to-image models, viz.Segmentation(test, probabilities, 4) shows
+// images, true and predicted masks with their IoU, and viz.BeforeAfter(pairs, outputs, 3)
+// inputs, outputs and ground truths with their PSNR; viz.Trajectories draws optimizer paths
+// over a 2-D loss surface.
 //
 // Arrays are the course's *tensor.Tensor (package tensor), as nn returns them; data sets are
 // *datasets.Dataset. Options come after the data: viz.Curves(h, viz.LogY(), viz.Title("LeNet")).

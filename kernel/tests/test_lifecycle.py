@@ -1,4 +1,5 @@
-"""A killed kernel leaves nothing behind: GoNB's gopls goes with it."""
+"""A killed kernel leaves nothing behind: GoNB (the kernel command's child) and its gopls go
+with it."""
 from __future__ import annotations
 
 import os
@@ -26,6 +27,17 @@ def children(pid: int) -> dict[int, str]:
     return out
 
 
+def descendants(pid: int) -> dict[int, str]:
+    """The processes below pid (children, their children, ...), with their command lines: the
+    kernel command runs GoNB as its child, which runs gopls."""
+    out, todo = {}, [pid]
+    while todo:
+        for p, c in children(todo.pop()).items():
+            out[p] = c
+            todo.append(p)
+    return out
+
+
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -42,11 +54,13 @@ def test_gopls_does_not_outlive_a_killed_kernel():
         pid = km.provisioner.process.pid
         gopls = {}
         for _ in range(50):  # GoNB starts gopls in the background
-            gopls = {p: c for p, c in children(pid).items() if "gopls" in c}
+            gopls = {p: c for p, c in descendants(pid).items() if "gopls" in c}
             if gopls:
                 break
             time.sleep(0.1)
-        assert gopls, f"no gopls child of the kernel {pid}: {children(pid)}"
+        assert gopls, f"no gopls below the kernel {pid}: {descendants(pid)}"
+        gonb = {p: c for p, c in descendants(pid).items() if "gonb" in c and "gopls" not in c}
+        assert gonb, f"no GoNB below the kernel {pid}: {descendants(pid)}"
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)  # SIGKILL: GoNB gets no chance to stop gopls itself
@@ -54,3 +68,4 @@ def test_gopls_does_not_outlive_a_killed_kernel():
     while time.time() < deadline and any(alive(p) for p in gopls):
         time.sleep(0.1)
     assert not any(alive(p) for p in gopls), f"gopls outlived the killed kernel: {gopls}"
+    assert not any(alive(p) for p in gonb), f"GoNB outlived the killed kernel: {gonb}"

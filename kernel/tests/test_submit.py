@@ -118,6 +118,20 @@ def test_out_of_order_notebook_fails_and_names_the_cell(tmp_path):
     assert not (tmp_path / "order.html").exists(), "a failed run must not export"
 
 
+def test_compile_error_shows_the_compiler_and_the_hint(tmp_path):
+    # The hand-in names the failing cell with the compiler's message and the kernel's hint, not
+    # only "failed to run go build".
+    nb = notebook(tmp_path / "typo.ipynb",
+                  '%%\nfmt.Println("first cell")',
+                  '%%\nm := nn.Sequential(nn.Flatten(), nn.Dence(10))\nfmt.Println(m)')
+    code, out, err = run("--no-pdf", nb)
+    assert code == 1, out + err
+    assert "cell 2" in err, err
+    assert "undefined: nn" in err, err
+    assert "nn has no Dence" in err and "did you mean nn.Dense?" in err, err
+    assert not (tmp_path / "typo.html").exists()
+
+
 def test_panicking_cell_stops_the_run(tmp_path):
     nb = notebook(tmp_path / "panics.ipynb",
                   '%%\nfmt.Println("first cell")',
