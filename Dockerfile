@@ -50,6 +50,8 @@ RUN groupadd --gid "${GODL_GID}" student \
  && mkdir -p /home/student/.cache/godl \
  && chown -R student:student /home/student
 
+# The whole repository but what .dockerignore drops: machine state and the exercises' reference
+# solutions (solutions/), which must not reach the students (deploy/build_context.py checks it).
 COPY --chown=student:student . /opt/godl
 WORKDIR /opt/godl
 

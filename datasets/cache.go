@@ -1,24 +1,109 @@
 package datasets
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 )
 
 // EnvCacheDir names the environment variable that sets the cache folder of all data sets.
 const EnvCacheDir = "GODL_DATA"
 
 // CacheDir is the folder where data sets are downloaded and extracted: $GODL_DATA when set,
-// else <os.UserCacheDir()>/godl/datasets (~/.cache/godl/datasets on Linux), else
-// <os.TempDir()>/godl-datasets. Each data set has its own sub-folder (cifar-10, gtsrb, ...).
+// else <os.UserCacheDir()>/godl/datasets (~/.cache/godl/datasets on Linux), else (neither $HOME
+// nor $XDG_CACHE_HOME set) <os.TempDir()>/godl-<uid>/datasets, in a folder of the current user
+// created with mode 0700. Each data set has its own sub-folder (cifar-10, gtsrb, ...).
+//
+// The temporary folder is shared by all users, so another one could create godl-<uid> first and
+// put files in it: an existing godl-<uid> that is not a folder of the current user, or that
+// other users may write in, is not used. The loaders then refuse to load from the cache with an
+// error saying what to do, and CacheDir returns a new private folder of this process instead
+// (os.MkdirTemp), so that what is written there (sample data) cannot be tampered with either.
 func CacheDir() string {
-	if d := os.Getenv(EnvCacheDir); d != "" {
+	d, err := cacheRoot()
+	if err == nil {
 		return d
 	}
-	if d, err := os.UserCacheDir(); err == nil && d != "" {
-		return filepath.Join(d, "godl", "datasets")
+	return processCacheDir(d)
+}
+
+// cacheRoot returns the cache folder as [CacheDir] finds it, with the error that makes the
+// per-user temporary folder unusable.
+func cacheRoot() (string, error) {
+	if d := os.Getenv(EnvCacheDir); d != "" {
+		return d, nil
 	}
-	return filepath.Join(os.TempDir(), "godl-datasets")
+	if d, err := os.UserCacheDir(); err == nil && d != "" {
+		return filepath.Join(d, "godl", "datasets"), nil
+	}
+	dir, err := privateTempDir()
+	return filepath.Join(dir, "datasets"), err
+}
+
+// defaultDir returns the folder a loader reads when its options give no Dir: $env when set,
+// else the sub-folder sub... of the cache folder, which must then be usable (see [CacheDir]).
+func defaultDir(env string, sub ...string) (string, error) {
+	if d := os.Getenv(env); d != "" {
+		return d, nil
+	}
+	root, err := cacheRoot()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(append([]string{root}, sub...)...), nil
+}
+
+// privateTempDir returns <os.TempDir()>/godl-<uid>, created with mode 0700 when missing. An
+// existing one must be a folder (not a link) owned by the current user that other users cannot
+// write in.
+func privateTempDir() (string, error) {
+	dir := filepath.Join(os.TempDir(), privateTempName())
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return dir, fmt.Errorf("datasets: cannot create the data cache folder %s (%v); set $%s to a folder of yours (e.g. export %s=$PWD/data)", dir, err, EnvCacheDir, EnvCacheDir)
+	}
+	st, err := os.Lstat(dir)
+	if err != nil {
+		return dir, fmt.Errorf("datasets: data cache folder %s: %v", dir, err)
+	}
+	why := ""
+	switch uid, known := fileOwner(st); {
+	case st.Mode()&fs.ModeSymlink != 0:
+		why = "is a symbolic link"
+	case !st.IsDir():
+		why = "is not a folder"
+	case known && uid != os.Getuid():
+		why = fmt.Sprintf("belongs to user %d, not to you (user %d)", uid, os.Getuid())
+	case othersMayWrite(st):
+		why = fmt.Sprintf("can be written by other users (mode %v)", st.Mode())
+	}
+	if why != "" {
+		return dir, fmt.Errorf("datasets: the data cache folder %s (used because neither $XDG_CACHE_HOME nor $HOME is set) %s: other users may have put files in it, so it is not used; set $%s to a folder of yours (e.g. export %s=$PWD/data) or set $HOME, or remove %s if you trust nothing in it",
+			dir, why, EnvCacheDir, EnvCacheDir, dir)
+	}
+	return dir, nil
+}
+
+var processCache struct {
+	sync.Mutex
+	dir string
+}
+
+// processCacheDir returns a private folder of this process (os.MkdirTemp, mode 0700), made on
+// the first call; unsafe, the unusable cache folder, is returned only if none can be made.
+func processCacheDir(unsafe string) string {
+	processCache.Lock()
+	defer processCache.Unlock()
+	if processCache.dir == "" {
+		tmp, err := os.MkdirTemp("", privateTempName()+"-")
+		if err != nil {
+			return unsafe
+		}
+		processCache.dir = filepath.Join(tmp, "datasets")
+	}
+	return processCache.dir
 }
 
 // fileExists reports whether path is an existing regular file.

@@ -114,8 +114,16 @@ func CHAOSWith(opt CHAOSOptions) (*Dataset, error) {
 	return d, nil
 }
 
-// readMask reads the PNG mask of a slice (grey levels in [0,1]) and checks its size.
+// readMask reads the PNG mask of a slice (grey levels in [0,1]) and checks its size, from its
+// header before decoding it.
 func readMask(path string, sl *dicomSlice) (picture, error) {
+	w, h, err := pngSize(path)
+	if err != nil {
+		return picture{}, err
+	}
+	if h != sl.rows || w != sl.cols {
+		return picture{}, fmt.Errorf("datasets: %s is %d×%d (width×height) but its mask %s is %d×%d", sl.path, sl.cols, sl.rows, path, w, h)
+	}
 	m, err := readPNG(path, 1)
 	if err != nil {
 		return picture{}, err
@@ -129,7 +137,10 @@ func readMask(path string, sl *dicomSlice) (picture, error) {
 // chaosModalityDir finds the folder of one modality ("CT" or "MR") of the CHAOS training set.
 func chaosModalityDir(dir, modality string, example []string) (string, error) {
 	if dir == "" {
-		dir = CHAOSDir()
+		var err error
+		if dir, err = defaultDir(EnvCHAOSDir, "chaos"); err != nil {
+			return "", err
+		}
 	}
 	for _, c := range []string{
 		filepath.Join(dir, "Train_Sets", modality),

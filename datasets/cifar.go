@@ -79,7 +79,9 @@ func CIFAR10With(opt CIFAR10Options) (train, test *Dataset, err error) {
 		dir = CIFAR10Dir()
 	}
 	if dir == "" {
-		dir = CIFAR10Dir()
+		if dir, err = defaultDir(EnvCIFAR10Dir, "cifar-10", "cifar-10-batches-bin"); err != nil {
+			return nil, nil, err
+		}
 		root := filepath.Dir(dir)
 		if !dirExists(dir) {
 			hint := "or its extracted folder " + dir + " (data_batch_1.bin ... data_batch_5.bin, test_batch.bin)"
@@ -90,7 +92,7 @@ func CIFAR10With(opt CIFAR10Options) (train, test *Dataset, err error) {
 			if err != nil {
 				return nil, nil, &MissingDataError{Dataset: "CIFAR-10", Files: []string{filepath.Join(root, cifarArchive.Name)}, URL: cifarArchive.URLs[0], Err: err, Hint: hint}
 			}
-			if err := extractInto(archive, root, "cifar-10-batches-bin"); err != nil {
+			if err := extractInto(archive, root, "cifar-10-batches-bin", cifarExtractLimit); err != nil {
 				return nil, nil, err
 			}
 		}

@@ -38,7 +38,10 @@ func Dehaze() (*Dataset, error) { return DehazeWith(DehazeOptions{}) }
 func DehazeWith(opt DehazeOptions) (*Dataset, error) {
 	dir := opt.Dir
 	if dir == "" {
-		dir = DehazeDir()
+		var err error
+		if dir, err = defaultDir(EnvDehazeDir, "dehaze"); err != nil {
+			return nil, err
+		}
 	}
 	if opt.Crop <= 0 {
 		opt.Crop = 256

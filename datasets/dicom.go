@@ -4,6 +4,7 @@ package datasets
 // position and instance number.
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -32,6 +33,11 @@ type dicomSlice struct {
 // (HU); for MR they are in the scanner's arbitrary units. name is used in errors: a file the
 // DICOM library cannot read, or without native (uncompressed) pixel data, gives a
 // [*FormatError].
+//
+// size is the length of the file (at most 64 MiB). The whole file is read and its structure
+// checked before the DICOM library sees it: a header announcing more data than the file holds
+// (a corrupt element length, rows × columns × frames larger than the file) is refused with an
+// error saying so, instead of letting the library try to allocate it.
 func ReadDICOMSlice(r io.Reader, size int64, name string) (hu []float32, rows, cols int, err error) {
 	s, err := parseDICOM(r, size, name)
 	if err != nil {
@@ -48,7 +54,21 @@ func parseDICOM(r io.Reader, size int64, name string) (s *dicomSlice, err error)
 			s, err = nil, bad(fmt.Sprintf("unreadable DICOM: %v", p))
 		}
 	}()
-	ds, err := dicom.Parse(r, size, nil)
+	if size > maxDICOMBytes {
+		return nil, bad(fmt.Sprintf("DICOM file of %d bytes (%s), more than the %s a single slice can have: %s", size, humanBytes(float64(size)), humanBytes(maxDICOMBytes), dicomRemedy))
+	}
+	if size <= 0 {
+		size = maxDICOMBytes + 1
+	}
+	data, err := io.ReadAll(io.LimitReader(r, size))
+	if err != nil {
+		return nil, fmt.Errorf("datasets: reading %s: %w", name, err)
+	}
+	// The library allocates what the header announces: check it against the data first.
+	if err := checkDICOM(data, name); err != nil {
+		return nil, err
+	}
+	ds, err := dicom.Parse(bytes.NewReader(data), int64(len(data)), nil)
 	if err != nil {
 		return nil, bad("unreadable DICOM: " + err.Error())
 	}

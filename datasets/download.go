@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -32,8 +33,10 @@ type RemoteFile struct {
 // DownloadProgress receives the progress bar of downloads (nil: no progress bar).
 var DownloadProgress io.Writer = os.Stderr
 
-// DownloadTimeout bounds a stalled connection: the download fails when no byte arrives for
-// this long (it can be resumed by calling again).
+// DownloadTimeout bounds every wait of a download: connecting to the server, the TLS handshake,
+// waiting for the response headers, and any stall of the data (no byte for this long). The
+// download then fails with an error naming the URL; calling again resumes it. Set it before
+// downloading: a download reads it once, when it starts.
 var DownloadTimeout = 60 * time.Second
 
 // Download fetches f into dir and returns the path of the file, dir/f.Name.
@@ -53,23 +56,72 @@ func Download(dir string, f RemoteFile) (string, error) {
 	if len(f.URLs) == 0 {
 		return "", fmt.Errorf("datasets: no URL to download %s from", f.Name)
 	}
+	timeout := DownloadTimeout
+	if timeout <= 0 {
+		timeout = 60 * time.Second
+	}
+	client := downloadClient(timeout)
+	defer client.CloseIdleConnections()
 	var errs []string
+	stalled := false
 	for _, url := range f.URLs {
-		err := downloadOne(url, final, f)
+		err := downloadOne(client, timeout, url, final, f)
 		if err == nil {
 			return final, nil
 		}
+		stalled = stalled || isTimeout(err)
 		errs = append(errs, err.Error())
 	}
-	return "", fmt.Errorf("datasets: downloading %s failed: %s", f.Name, strings.Join(errs, "; "))
+	msg := fmt.Sprintf("datasets: downloading %s failed: %s", f.Name, strings.Join(errs, "; "))
+	if stalled {
+		msg += fmt.Sprintf("; check the network connection (and the proxy, $HTTPS_PROXY) and run again: the download resumes where it stopped (datasets.DownloadTimeout = %v bounds each wait)", timeout)
+	}
+	return "", errors.New(msg)
 }
 
-func downloadOne(url, final string, f RemoteFile) error {
+// downloadClient returns an HTTP client whose every wait is bounded by timeout: connecting, the
+// TLS handshake and the response headers (the body is watched by fetchResume). It uses the
+// proxy settings of the environment, as http.DefaultClient does.
+func downloadClient(timeout time.Duration) *http.Client {
+	tr, ok := http.DefaultTransport.(*http.Transport)
+	if ok {
+		tr = tr.Clone()
+	} else {
+		tr = &http.Transport{Proxy: http.ProxyFromEnvironment, ForceAttemptHTTP2: true}
+	}
+	tr.DialContext = (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext
+	tr.TLSHandshakeTimeout = timeout
+	tr.ResponseHeaderTimeout = timeout
+	tr.ExpectContinueTimeout = time.Second
+	return &http.Client{Transport: tr}
+}
+
+// isTimeout reports whether err is a network timeout or a stalled download.
+func isTimeout(err error) bool {
+	var ne net.Error
+	var st *stalledError
+	return errors.As(err, &st) || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}
+
+// stalledError reports a download whose data stopped coming for the timeout.
+type stalledError struct {
+	timeout time.Duration
+	have    int64 // bytes of the file received so far
+	err     error
+}
+
+func (e *stalledError) Error() string {
+	return fmt.Sprintf("no data for %v (call again to resume from byte %d): %v", e.timeout, e.have, e.err)
+}
+
+func (e *stalledError) Unwrap() error { return e.err }
+
+func downloadOne(client *http.Client, timeout time.Duration, url, final string, f RemoteFile) error {
 	if !strings.HasPrefix(url, "https://") && !strings.HasPrefix(url, "http://") {
 		return fmt.Errorf("%s: only http and https URLs are supported", url)
 	}
 	part := final + ".part"
-	err := fetchResume(url, part, f.Name)
+	err := fetchResume(client, timeout, url, part, f.Name)
 	if err != nil {
 		return fmt.Errorf("%s: %w", url, err)
 	}
@@ -83,8 +135,10 @@ func downloadOne(url, final string, f RemoteFile) error {
 	return nil
 }
 
-// fetchResume appends the missing bytes of url to part (which may hold a previous prefix).
-func fetchResume(url, part, name string) error {
+// fetchResume appends the missing bytes of url to part (which may hold a previous prefix). The
+// client bounds the connection and the wait for the headers; a watchdog cancels the request
+// when the body brings no byte for timeout.
+func fetchResume(client *http.Client, timeout time.Duration, url, part, name string) error {
 	var have int64
 	if st, err := os.Stat(part); err == nil {
 		have = st.Size()
@@ -99,8 +153,11 @@ func fetchResume(url, part, name string) error {
 	if have > 0 {
 		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", have))
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
+		if isTimeout(err) {
+			return fmt.Errorf("no response within %v (connecting, TLS handshake or waiting for the headers): %w", timeout, err)
+		}
 		return err
 	}
 	defer resp.Body.Close()
@@ -125,19 +182,20 @@ func fetchResume(url, part, name string) error {
 	if err != nil {
 		return err
 	}
-	// A watchdog cancels the request when no data arrive for DownloadTimeout.
+	// A watchdog cancels the request when no data arrive for timeout (a copy of
+	// DownloadTimeout: the goroutine never reads the package variable).
 	alive := make(chan struct{}, 1)
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
-		t := time.NewTimer(DownloadTimeout)
+		t := time.NewTimer(timeout)
 		defer t.Stop()
 		for {
 			select {
 			case <-done:
 				return
 			case <-alive:
-				t.Reset(DownloadTimeout)
+				t.Reset(timeout)
 			case <-t.C:
 				cancel()
 				return
@@ -167,7 +225,7 @@ func fetchResume(url, part, name string) error {
 			out.Close()
 			bar.finish(false)
 			if ctx.Err() != nil {
-				return fmt.Errorf("no data for %v (call again to resume from byte %d): %w", DownloadTimeout, have, rerr)
+				return &stalledError{timeout: timeout, have: have, err: rerr}
 			}
 			return fmt.Errorf("interrupted at byte %d (call again to resume): %w", have, rerr)
 		}

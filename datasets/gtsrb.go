@@ -41,7 +41,8 @@ var gtsrbColumns = []string{"Filename", "Width", "Height", "Roi.X1", "Roi.Y1", "
 // ReadGTSRBCSV parses a GTSRB ground-truth CSV file: a header line
 // "Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId" (columns found by name), then one
 // line per image. Errors are [*FormatError]s with the line number: missing columns, wrong
-// field count, non-numeric values, ROI outside the image, class id not in 0..42.
+// field count, non-numeric values, an image larger than a PPM file may be, ROI outside the
+// image, class id not in 0..42, a file listed twice.
 func ReadGTSRBCSV(r io.Reader, name string) ([]GTSRBRow, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 4096), 1<<20)
@@ -49,6 +50,7 @@ func ReadGTSRBCSV(r io.Reader, name string) ([]GTSRBRow, error) {
 	var col map[string]int
 	var nf int
 	var rows []GTSRBRow
+	seen := map[string]int{} // file name → line
 	for sc.Scan() {
 		line++
 		text := strings.TrimRight(sc.Text(), "\r")
@@ -91,12 +93,19 @@ func ReadGTSRBCSV(r io.Reader, name string) ([]GTSRBRow, error) {
 		if row.Filename == "" || strings.ContainsAny(row.Filename, `/\`) || row.Filename == ".." {
 			return nil, formatErrorLine(name, line, "bad file name %q", row.Filename)
 		}
+		if row.Width > 0 && row.Height > 0 && int64(row.Width)*int64(row.Height) > maxPixels {
+			return nil, formatErrorLine(name, line, "image size %d×%d, more than the %d pixels a PPM file may have here (GTSRB photos are at most 250×250)", row.Width, row.Height, maxPixels)
+		}
 		if row.Width <= 0 || row.Height <= 0 || row.X1 < 0 || row.Y1 < 0 || row.X2 < row.X1 || row.Y2 < row.Y1 || row.X2 >= row.Width || row.Y2 >= row.Height {
 			return nil, formatErrorLine(name, line, "ROI (%d,%d)-(%d,%d) is not inside the %d×%d image", row.X1, row.Y1, row.X2, row.Y2, row.Width, row.Height)
 		}
 		if row.ClassID < 0 || row.ClassID >= len(GTSRBClasses) {
 			return nil, formatErrorLine(name, line, "ClassId %d is not in 0..%d", row.ClassID, len(GTSRBClasses)-1)
 		}
+		if first, ok := seen[row.Filename]; ok {
+			return nil, formatErrorLine(name, line, "%s is listed twice (first on line %d)", row.Filename, first)
+		}
+		seen[row.Filename] = line
 		rows = append(rows, row)
 	}
 	if err := sc.Err(); err != nil {
@@ -155,7 +164,9 @@ func GTSRBWith(opt GTSRBOptions) (train, test *Dataset, err error) {
 		dir = GTSRBDir()
 	}
 	if dir == "" {
-		dir = GTSRBDir()
+		if dir, err = defaultDir(EnvGTSRBDir, "gtsrb", "GTSRB"); err != nil {
+			return nil, nil, err
+		}
 		root := filepath.Dir(dir)
 		if !opt.NoDownload {
 			if err := fetchGTSRB(root, dir); err != nil {
@@ -199,12 +210,12 @@ func fetchGTSRB(root, dir string) error {
 		paths = append(paths, p)
 	}
 	if !dirExists(filepath.Join(dir, "Final_Training")) {
-		if err := extractInto(paths[0], root, "GTSRB/Final_Training"); err != nil {
+		if err := extractInto(paths[0], root, "GTSRB/Final_Training", gtsrbTrainExtractLimit); err != nil {
 			return err
 		}
 	}
 	if !dirExists(filepath.Join(dir, "Final_Test")) {
-		if err := extractInto(paths[1], root, "GTSRB/Final_Test"); err != nil {
+		if err := extractInto(paths[1], root, "GTSRB/Final_Test", gtsrbTestExtractLimit); err != nil {
 			return err
 		}
 	}
@@ -212,7 +223,7 @@ func fetchGTSRB(root, dir string) error {
 	if !fileExists(gt) {
 		tmp := filepath.Join(root, ".gt-extract")
 		os.RemoveAll(tmp)
-		if err := Extract(paths[2], tmp); err != nil {
+		if err := extractLimited(paths[2], tmp, gtsrbGTExtractLimit); err != nil {
 			return err
 		}
 		defer os.RemoveAll(tmp)
@@ -223,16 +234,16 @@ func fetchGTSRB(root, dir string) error {
 	return nil
 }
 
-// extractInto extracts archive into a temporary folder in root and moves its member sub
-// (a folder) to root/sub: root/sub is absent or complete.
-func extractInto(archive, root, sub string) error {
+// extractInto extracts archive (at most lim) into a temporary folder in root and moves its
+// member sub (a folder) to root/sub: root/sub is absent or complete.
+func extractInto(archive, root, sub string, lim extractLimit) error {
 	tmp, err := os.MkdirTemp(root, ".extract-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
 	x := filepath.Join(tmp, "x")
-	if err := Extract(archive, x); err != nil {
+	if err := extractLimited(archive, x, lim); err != nil {
 		return err
 	}
 	dest := filepath.Join(root, filepath.FromSlash(sub))
@@ -291,6 +302,21 @@ func loadGTSRBFolder(dir, csvPath string, opt GTSRBOptions) (*Dataset, error) {
 	f.Close()
 	if err != nil {
 		return nil, err
+	}
+	// Every image must be in the folder before room is made for all of them (a CSV file of a
+	// million lines would otherwise allocate gigabytes).
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("datasets: %v", err)
+	}
+	present := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		present[e.Name()] = !e.IsDir()
+	}
+	for _, r := range rows {
+		if !present[r.Filename] {
+			return nil, formatErrorLine(csvPath, r.Line, "%s is not in %s: the folder is incomplete; delete it and run again to extract it (or download the archive again)", r.Filename, dir)
+		}
 	}
 	s := opt.Size
 	n := s * s * 3

@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"image"
@@ -154,8 +155,28 @@ func readPNG(path string, c int) (picture, error) {
 // maxPixels bounds the size of decoded images (corrupt headers announcing huge images).
 const maxPixels = 1 << 26
 
+// pngMaxRatio bounds how much the image data of a PNG file can expand: zlib (deflate) reaches
+// at most 1032:1; Adam7 interlacing adds a few filter bytes.
+const pngMaxRatio = 1100
+
+// pngSize returns the width and height announced by the header of a PNG file, without decoding
+// it.
+func pngSize(path string) (w, h int, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	cfg, err := png.DecodeConfig(bufio.NewReader(f))
+	if err != nil {
+		return 0, 0, &FormatError{File: path, Offset: -1, Msg: "not a valid PNG image: " + err.Error()}
+	}
+	return cfg.Width, cfg.Height, nil
+}
+
 // decodePNG decodes a PNG image into a picture with c channels. An image announcing more than
-// maxPixels pixels is refused before anything is allocated for it.
+// maxPixels pixels, or more pixel data than the file can hold once decompressed, is refused
+// before anything is allocated for it.
 func decodePNG(r io.Reader, name string, c int) (picture, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
@@ -167,6 +188,14 @@ func decodePNG(r io.Reader, name string, c int) (picture, error) {
 	}
 	if int64(cfg.Width)*int64(cfg.Height) > maxPixels {
 		return picture{}, &FormatError{File: name, Offset: 16, Msg: fmt.Sprintf("PNG header announces %d×%d pixels, more than the %d this loader accepts", cfg.Width, cfg.Height, maxPixels)}
+	}
+	// The decoder allocates the whole image before it reads the compressed data: check first
+	// that the file is large enough to hold them (IHDR, checked by DecodeConfig: bit depth at
+	// byte 24, colour type at 25).
+	depth, samples := int64(data[24]), map[byte]int64{0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[data[25]]
+	raw := int64(cfg.Height) * ((int64(cfg.Width)*samples*depth+7)/8 + 1)
+	if raw > pngMaxRatio*int64(len(data))+4096 {
+		return picture{}, &FormatError{File: name, Offset: 16, Msg: fmt.Sprintf("PNG header announces %d×%d pixels (%s of image data) but the file has %d bytes, which cannot hold them: the file is damaged; replace it with an intact copy", cfg.Width, cfg.Height, humanBytes(float64(raw)), len(data))}
 	}
 	img, err := png.Decode(bytes.NewReader(data))
 	if err != nil {

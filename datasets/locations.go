@@ -66,7 +66,11 @@ func (s *idxSet) localDir(candidates []string) (string, error) {
 			return dir, nil
 		}
 	}
-	cache := filepath.Join(CacheDir(), s.cacheSub)
+	root, err := cacheRoot()
+	if err != nil {
+		return "", err
+	}
+	cache := filepath.Join(root, s.cacheSub)
 	if s.hasIDXFiles(cache) {
 		return cache, nil
 	}

@@ -242,8 +242,9 @@ func loadIDXSet(s *idxSet, candidates []string) (train, test *Dataset, err error
 			return s.load(dir)
 		}
 	}
-	cache := filepath.Join(CacheDir(), s.cacheSub)
-	if s.hasIDXFiles(cache) {
+	root, cacheErr := cacheRoot()
+	cache := filepath.Join(root, s.cacheSub)
+	if cacheErr == nil && s.hasIDXFiles(cache) {
 		return s.load(cache)
 	}
 	var errs []string
@@ -255,6 +256,9 @@ func loadIDXSet(s *idxSet, candidates []string) (train, test *Dataset, err error
 		if err != nil {
 			errs = append(errs, err.Error())
 		}
+	}
+	if cacheErr != nil {
+		return nil, nil, cacheErr
 	}
 	if err := s.download(cache); err != nil {
 		errs = append(errs, err.Error())

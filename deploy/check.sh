@@ -5,7 +5,10 @@
 #      and with the gpu profile (Docker Compose's own validation of the file);
 #   2. hadolint lints the Dockerfile (its RUN steps through ShellCheck too), with deploy/hadolint.yaml;
 #   3. ShellCheck checks deploy/'s shell scripts;
-#   4. pytest deploy/tests: the Dockerfile installs through scripts/setup.sh (the script `make lab`
+#   4. the student image holds no exercise solutions: deploy/build_context.py lists the build
+#      context with Docker's .dockerignore rules (and exports it for real with docker buildx where
+#      a Docker engine runs) and fails on any file of solutions/ or copy of one;
+#   5. pytest deploy/tests: the Dockerfile installs through scripts/setup.sh (the script `make lab`
 #      runs) and nothing else, the resolved compose settings (127.0.0.1, volumes, healthcheck,
 #      non-root user, GPU reservation), the container's start script run for real on 127.0.0.1,
 #      and the JupyterHub values against the image and the teacher's guide.
@@ -78,6 +81,9 @@ step "shellcheck deploy/"
 mapfile -t scripts < <(find deploy -name '*.sh' | sort)
 "$SHELLCHECK" -x "${scripts[@]}"
 echo "ok: ${scripts[*]}"
+
+step "the student image holds no exercise solutions"
+python3 deploy/build_context.py --check
 
 step "pytest deploy/tests"
 [ -x .venv/bin/python ] || fail ".venv is missing: run make setup"

@@ -145,19 +145,38 @@ func runChecks(d doctorEnv) []check {
 	}
 	cs = append(cs, bc)
 
-	// Chart assets: the file the kernel names in GODL_ECHARTS_JS, which viz reads first
-	// (package viz/assets, shared with viz: echarts_test.go checks that it finds the same file
-	// without the variable).
-	if js := assets.EchartsFile(d.Root); isFile(js) {
-		cs = append(cs, check{Name: "echarts", OK: true, Detail: js})
-	} else {
-		cs = append(cs, check{Name: "echarts", Detail: "missing " + js + ": charts show as static pictures only",
-			Fix: "npm ci (or: make setup)"})
-	}
+	// Chart assets: the course's echarts bundle, which the kernel names in GODL_ECHARTS_JS.
+	cs = append(cs, echartsCheck(d.Root))
 
 	// Data sets.
 	cs = append(cs, dataChecks()...)
 	return cs
+}
+
+// echartsCheck checks the course's echarts bundle: the file the kernel names in GODL_ECHARTS_JS,
+// which viz reads first (package viz/assets, shared with viz: echarts_test.go checks that it finds
+// the same file without the variable). make setup builds it after `npm ci` with
+// scripts/echarts-bundle.mjs from the list viz/assets/echarts-bundle.json; it is out of date when
+// the list or the script is newer.
+func echartsCheck(root string) check {
+	js := assets.EchartsFile(root)
+	build := "node " + assets.EchartsScriptRelPath
+	if !isFile(assets.EchartsPackageFile(root)) {
+		return check{Name: "echarts", Detail: "the npm package echarts is not installed (" + filepath.Dir(assets.EchartsPackageFile(root)) + "): charts show as static pictures only",
+			Fix: "make setup (or: npm ci && " + build + ")"}
+	}
+	st, err := os.Stat(js)
+	if err != nil || st.IsDir() {
+		return check{Name: "echarts", Detail: "the course's echarts bundle " + js + " is missing: charts show as static pictures only",
+			Fix: "make setup (or: " + build + ")"}
+	}
+	for _, src := range []string{assets.EchartsListRelPath, assets.EchartsScriptRelPath} {
+		if s, err := os.Stat(filepath.Join(root, src)); err == nil && s.ModTime().After(st.ModTime()) {
+			return check{Name: "echarts", Detail: js + " is older than " + src + ": charts may lack what it lists",
+				Fix: "make setup (or: " + build + ")"}
+		}
+	}
+	return check{Name: "echarts", OK: true, Detail: fmt.Sprintf("%s (%d kB)", js, (st.Size()+512)/1024)}
 }
 
 func firstLine(s string) string {

@@ -28,6 +28,10 @@
 // `go` shim (goshim.go), which writes hints above the compiler's lines for the mistakes a
 // beginner makes first (a misspelled package member, an unused variable, a value from an earlier
 // cell, a function returning an error, a Fit never run).
+//
+// Each cell runs under a memory limit (cellmem.go, GODL_CELL_MEMORY): the shim puts a launcher
+// (this command again) in front of the program it built, which stops a cell above the limit and
+// says so in the cell, instead of the silent death the system's out-of-memory killer gives.
 package main
 
 import (
@@ -55,6 +59,9 @@ func main() {
 		os.Exit(goShim(os.Args[1:]))
 	case "gopls":
 		os.Exit(goplsShim(os.Args[1:]))
+	}
+	if program := cellProgram(os.Args[0]); program != "" { // a cell, under its memory limit
+		os.Exit(runCell(program, os.Args[1:]))
 	}
 	os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
 }

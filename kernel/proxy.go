@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -66,6 +67,9 @@ func runProxy(argv []string, connFile string) error {
 
 	cmd := exec.Command(argv[0], args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, os.Stdout, os.Stderr
+	// The parent-death signal is sent when the thread that started GoNB ends: this goroutine
+	// keeps its thread until the proxy exits.
+	runtime.LockOSThread()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting GoNB: %w", err)

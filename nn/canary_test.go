@@ -207,7 +207,7 @@ func TestCanaryGoBackendBakesVariablesIntoInferenceGraphs(t *testing.T) {
 // value is dropped (the handler's map is emptied, so its lazy loader cannot supply it either).
 // Without Immediate, Done sets every existing variable found in the checkpoint and keeps the
 // others (optimizer state) for the handler, which stays the store's loader. Work-around: nn's
-// Model.Load (nn/save.go) builds the model first and uses checkpoint.Build(store).Dir(dir).Done()
+// Model.Load (nn/save.go) builds the model first and uses checkpoint.Load(store).Dir(dir).Done()
 // without Immediate.
 func TestCanaryCheckpointImmediateSkipsExistingVariables(t *testing.T) {
 	dir := t.TempDir()

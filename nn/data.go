@@ -105,10 +105,19 @@ func checkTargets(d *datasets.Dataset, outShape []int) error {
 	return nil
 }
 
+// checkFinite checks that the inputs and the dense targets of d are finite numbers: a NaN or
+// an infinity there makes the loss NaN at the first batch that holds it.
 func checkFinite(d *datasets.Dataset) error {
+	per := max(1, prod(d.Shape))
 	for i, v := range d.X {
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return fmt.Errorf("nn: %s has a non-finite input value %v in example %d", dsName(d), v, i/prod(d.Shape))
+			return fmt.Errorf("nn: %s has a non-finite input value %v in example %d: remove or fix that example before training", dsName(d), v, i/per)
+		}
+	}
+	perT := max(1, prod(d.TargetShape))
+	for i, v := range d.Targets {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("nn: %s has a non-finite target value %v in example %d: remove or fix that example before training", dsName(d), v, i/perT)
 		}
 	}
 	return nil

@@ -12,6 +12,8 @@
 //	res := nb.Must(model.Evaluate(test))
 //	fmt.Println(model.Summary())
 //	fmt.Printf("loss %.3f, test accuracy %.1f%% after %d epochs\n", res.Loss, 100*res.Accuracy, len(hist.Epochs))
+//	fmt.Println(hist)        // a table, one row per epoch; hist.Last() is the last row
+//	fmt.Println(res)         // loss 0.1230, accuracy 96.50%
 //
 // Fit defaults: 1 epoch, batch size 32, Adam(1e-3), shuffling each epoch, CrossEntropy for
 // labelled data (the last layer outputs logits: no Softmax layer) and MSE for dense targets, and
@@ -52,7 +54,8 @@
 //     [RMSProp], [Adam] (Kingma & Ba with bias correction, not the lecture's slide: see Adam).
 //   - Learning-rate schedules: [Constant], [StepDecay], [ExponentialDecay], [Cosine].
 //   - [Model.Fit] returns a [History] (per step and per epoch: loss, metrics, learning rate,
-//     examples/s); [Callback]s: [EarlyStopping], [Checkpoint], [StopOnNaN] (always on), or any
+//     examples/s; printed, a table); [Callback]s: [EarlyStopping], [Checkpoint], [StopOnNaN] (always on),
+//     [StopOnDivergence] (on without a custom Step: a loss 100× its first value), or any
 //     [CallbackFunc] (viz uses one to draw live curves). [Model.Evaluate], [Model.Predict],
 //     [Model.Classify].
 //   - Metrics measured during training next to the loss: accuracy for labelled data, and

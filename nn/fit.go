@@ -162,6 +162,11 @@ func (f *FitConfig) check() error {
 	if err := checkFinite(f.train); err != nil {
 		return err
 	}
+	if f.val != nil {
+		if err := checkFinite(f.val); err != nil {
+			return fmt.Errorf("nn.Fit: validation data: %w", err)
+		}
+	}
 	if f.aug != nil {
 		if err := f.train.Batches(1).Augment(*f.aug).Err(); err != nil {
 			return fmt.Errorf("nn.Fit: %w", err)
@@ -289,7 +294,11 @@ func (f *FitConfig) run(h *History) {
 	bar := newProgress(f.progress, f.epochs, stepsPerEpoch,
 		fmt.Sprintf("Training on %s: %d examples, %d epoch(s) of %d steps (batch %d)", BackendName(), n, f.epochs, stepsPerEpoch, batch))
 	start := time.Now()
-	callbacks := append([]Callback{stopOnNaN{}}, f.callbacks...)
+	callbacks := []Callback{stopOnNaN{}}
+	if f.step == nil {
+		callbacks = append(callbacks, &divergenceCheck{})
+	}
+	callbacks = append(callbacks, f.callbacks...)
 	emit := func(e Event) {
 		for _, cb := range callbacks {
 			if err := cb.OnEvent(e, h); err != nil {

@@ -24,6 +24,26 @@ type Record struct {
 type History struct {
 	Steps  []Record // one per optimizer step
 	Epochs []Record // one per epoch (training averages; Val* filled when validation data is given)
+	// SavedAt is when the model was saved, for a History that Memo or Load read back with the
+	// model instead of training it; zero for a training that ran in this process.
+	SavedAt time.Time
+}
+
+// Reloaded reports whether the History was read back with a saved model (Memo, Load) rather
+// than recorded by a training that ran now.
+func (h *History) Reloaded() bool { return h != nil && !h.SavedAt.IsZero() }
+
+// TrainingTime is how long the recorded training took (the last epoch's Elapsed, or the sum
+// of the epochs' durations).
+func (h *History) TrainingTime() time.Duration {
+	if h == nil || len(h.Epochs) == 0 {
+		return 0
+	}
+	var total time.Duration
+	for _, r := range h.Epochs {
+		total += r.Duration
+	}
+	return max(total, h.Epochs[len(h.Epochs)-1].Elapsed)
 }
 
 // Last returns the last epoch record. When no epoch finished (or h is nil: a Fit that failed,
@@ -43,6 +63,9 @@ const (
 	StepEnd                 // after each optimizer step (History.Steps has the new record)
 	EpochEnd                // after each epoch, validation included (History.Epochs has the new record)
 	TrainEnd                // after the last step, also when training stops early
+	// Reloaded is sent instead of all the others when FitConfig.Memo loaded a saved model
+	// rather than training: the History is the saved one (viz.LiveCurves draws its curves).
+	Reloaded
 )
 
 func (e Event) String() string {
@@ -55,6 +78,8 @@ func (e Event) String() string {
 		return "EpochEnd"
 	case TrainEnd:
 		return "TrainEnd"
+	case Reloaded:
+		return "Reloaded"
 	}
 	return "Event(?)"
 }

@@ -5,24 +5,43 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/godl-course/godl/datasets"
+	"github.com/godl-course/godl/internal/atomicfile"
 )
 
 // ModelsDir is where [Memo] keeps trained models: $GODL_MODELS if set, else
-// <user cache dir>/godl/models (e.g. ~/.cache/godl/models).
+// <user cache dir>/godl/models (e.g. ~/.cache/godl/models), else (no $HOME nor $XDG_CACHE_HOME)
+// a folder of the user's own in the temporary folder, <tmp>/godl-<uid>/models: <tmp>/godl-<uid>
+// is made readable by the user only, and Memo refuses it when it belongs to another user or
+// others may write into it (another user could have put a model there for Memo to load).
 func ModelsDir() string {
+	d, _ := modelsDir()
+	return d
+}
+
+// modelsDir is ModelsDir with the error that makes the fallback folder unusable.
+func modelsDir() (string, error) {
 	if d := os.Getenv("GODL_MODELS"); d != "" {
-		return d
+		return d, nil
 	}
 	if d, err := os.UserCacheDir(); err == nil {
-		return filepath.Join(d, "godl", "models")
+		return filepath.Join(d, "godl", "models"), nil
 	}
-	return filepath.Join(os.TempDir(), "godl-models")
+	private := filepath.Join(os.TempDir(), "godl-"+userTag())
+	dir := filepath.Join(private, "models")
+	if err := os.Mkdir(private, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return dir, fmt.Errorf("nn.Memo: no home folder ($HOME and $XDG_CACHE_HOME are unset) and cannot create the private folder %s for the models: %w; set GODL_MODELS to a folder of your own", private, err)
+	}
+	if err := checkPrivate(private); err != nil {
+		return dir, fmt.Errorf("nn.Memo: no home folder ($HOME and $XDG_CACHE_HOME are unset), and the fallback folder for the models, %s, %v: another user may have put models there for Memo to load; set GODL_MODELS to a folder of your own (e.g. GODL_MODELS=$PWD/models), or delete %s if it is yours", private, err, private)
+	}
+	return dir, nil
 }
 
 // Memo keeps a trained model across notebook cells (each cell is a new process): the first
@@ -38,39 +57,82 @@ func ModelsDir() string {
 //	}))
 //
 // [FitConfig.Memo] is the shorter form for a single Fit.
+//
+// When it loads the saved model it says so on stdout: from which folder, when it was saved and
+// how long its training took (the History returned is the saved one; see History.Reloaded).
+// A saved model that is incomplete (weight files missing, a damaged description: see
+// ErrIncompleteSave) is trained again, with one line on stdout that says why. Two notebooks
+// may use the same name at once: a model being replaced stays readable (see [Model.Save]).
 func Memo(name string, m *Model, train func() (*History, error), key ...string) (*History, error) {
+	h, _, err := memo(name, m, train, key...)
+	return h, err
+}
+
+// memo is Memo that also reports whether it reloaded the model instead of training it.
+func memo(name string, m *Model, train func() (*History, error), key ...string) (*History, bool, error) {
 	if name == "" || strings.ContainsAny(name, `/\`) || name == "." || name == ".." {
-		return nil, fmt.Errorf("nn.Memo: invalid name %q: use a simple name like \"lenet\"", name)
+		return nil, false, fmt.Errorf("nn.Memo: invalid name %q: use a simple name like \"lenet\"", name)
 	}
-	dir := filepath.Join(ModelsDir(), name)
+	root, err := modelsDir()
+	if err != nil {
+		return nil, false, err
+	}
+	dir := filepath.Join(root, name)
 	k := hashKey(key)
-	if meta, err := readMeta(dir); err == nil && meta.Key == k {
-		err := m.Load(dir)
-		if err == nil {
-			if m.history == nil {
-				m.history = &History{}
-			}
-			return m.history, nil
+	var meta *savedMeta
+	stale := false // saved with other settings
+	// One version of the saved model is read (its description, then its weights), even while
+	// another notebook saves a new one into dir (see atomicfile.ReadVersion).
+	err = atomicfile.ReadVersion(dir, func(v string) error {
+		var err error
+		if meta, err = readMetaAt(dir, v); err != nil {
+			return err
 		}
-		if !errors.Is(err, ErrArchitectureChanged) {
-			return nil, err
+		if stale = meta.Key != k; stale {
+			return nil
 		}
+		return m.loadAt(dir, v, meta)
+	})
+	var incomplete *incompleteError
+	switch {
+	case err == nil && !stale:
+		fmt.Println(reloadedLine(name, dir, m.history))
+		return m.history, true, nil
+	case err == nil: // saved with other settings: train again
+	case errors.As(err, &incomplete):
+		fmt.Printf("nn.Memo %q: the saved model in %s is incomplete (%s): training again\n", name, dir, incomplete.reason)
+	case errors.Is(err, fs.ErrNotExist): // nothing saved yet
+	case errors.Is(err, ErrArchitectureChanged):
 		// Architecture changed: build a fresh model and retrain.
 		if m.input != nil && !slices.Equal(meta.Input, m.input) {
-			return nil, err
+			return nil, false, err
 		}
+	default:
+		return nil, false, err
 	}
 	h, err := train()
 	if err != nil {
-		return h, err
+		return h, false, err
 	}
 	if h != nil {
 		m.history = h
 	}
 	if err := m.save(dir, k); err != nil {
-		return h, err
+		return h, false, err
 	}
-	return h, nil
+	return h, false, nil
+}
+
+// reloadedLine tells the student that Memo loaded a model instead of training it:
+//
+//	nn.Memo "lenet": trained model reloaded from /home/ana/.cache/godl/models/lenet (saved 2026-12-02 10:41; 3 epochs, 1m12s of training). To train again, give Memo a new name or delete that folder.
+func reloadedLine(name, dir string, h *History) string {
+	what := ""
+	if n := len(h.Epochs); n > 0 {
+		what = fmt.Sprintf("; %d epochs, %s of training", n, roundDuration(h.TrainingTime()))
+	}
+	return fmt.Sprintf("nn.Memo %q: trained model reloaded from %s (saved %s%s). To train again, give Memo a new name or delete that folder.",
+		name, dir, h.SavedAt.Local().Format("2006-01-02 15:04"), what)
 }
 
 func hashKey(key []string) string {
@@ -114,7 +176,17 @@ func (f *FitConfig) Memo(name string) (*History, error) {
 	if f.val != nil {
 		key += fmt.Sprintf("; val %s %d", f.val.Name, f.val.Len())
 	}
-	return Memo(name, f.m, f.Done, key)
+	h, reloaded, err := memo(name, f.m, f.Done, key)
+	if err == nil && reloaded {
+		// The callbacks see the saved History once (viz.LiveCurves draws its curves), so that
+		// the cell shows how the model was trained, also in a hand-in.
+		for _, cb := range f.callbacks {
+			if err := cb.OnEvent(Reloaded, h); err != nil && !errors.Is(err, ErrStopTraining) {
+				return h, err
+			}
+		}
+	}
+	return h, err
 }
 
 // initialWeightsFingerprint builds the model if needed and hashes the values of its weights

@@ -65,13 +65,17 @@ func ConfusionMatrix(pred, labels []int, classes int) [][]int {
 }
 
 // ClassScores holds per-class precision TP/(TP+FP), recall TP/(TP+FN) and F1 = 2PR/(P+R)
-// (NaN when undefined).
-type ClassScores struct{ Precision, Recall, F1 []float64 }
+// (NaN when undefined). Printed, it is a table with the macro averages; set Names (e.g. to the
+// data set's Classes) to name the rows.
+type ClassScores struct {
+	Precision, Recall, F1 []float64
+	Names                 []string // class names for String and HTML (optional)
+}
 
 // PrecisionRecallF1 computes per-class scores from a confusion matrix cm[true][predicted].
 func PrecisionRecallF1(cm [][]int) ClassScores {
 	n := len(cm)
-	s := ClassScores{make([]float64, n), make([]float64, n), make([]float64, n)}
+	s := ClassScores{Precision: make([]float64, n), Recall: make([]float64, n), F1: make([]float64, n)}
 	for c := range n {
 		tp := float64(cm[c][c])
 		var predC, trueC float64

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/godl-course/godl/internal/atomicfile"
+	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
 )
 
@@ -106,8 +107,11 @@ func isModelVariable(path string) bool {
 }
 
 // Save writes the model (weights, optimizer state, architecture and training history) to the
-// directory dir as a GoMLX checkpoint. The write is atomic: the new save is written to a
-// temporary directory that then replaces dir, so an interrupted save never leaves a broken model.
+// directory dir as a GoMLX checkpoint. Saving never leaves a broken model and never disturbs a
+// reader: each save writes a new version inside dir (dir/v2, ...) and then switches to it in one
+// rename (dir/current), so that another notebook loading the same folder meanwhile gets the old
+// or the new model, complete; two notebooks saving into the same folder take turns. See
+// atomicfile.WriteVersion for the layout. dir must be new, empty, or a folder written by Save.
 func (m *Model) Save(dir string) error {
 	return m.save(dir, "")
 }
@@ -124,7 +128,7 @@ func (m *Model) save(dir, key string) error {
 		return fmt.Errorf("nn.Save: %w", err)
 	}
 	store := m.Store()
-	err = atomicfile.ReplaceDir(dir, func(tmp string) error {
+	err = atomicfile.WriteVersion(dir, func(tmp string) error {
 		err := catch(func() {
 			prev := store.Loader()
 			defer store.SetLoader(prev)
@@ -148,11 +152,20 @@ func (m *Model) save(dir, key string) error {
 			return err
 		}
 		return atomicfile.WriteFile(filepath.Join(tmp, metaFile), data, 0o644)
-	})
+	}, isSavedModelFile)
+	if errors.Is(err, atomicfile.ErrForeignFiles) {
+		return fmt.Errorf("nn.Save: %w; Save writes a model into a folder of its own, e.g. m.Save(%q)", err, filepath.Join(dir, "model"))
+	}
 	if err != nil {
 		return fmt.Errorf("nn.Save %q: %w", dir, err)
 	}
 	return nil
+}
+
+// isSavedModelFile tells the files that Save of older releases wrote directly into the folder
+// (replaced by versions at the next save).
+func isSavedModelFile(name string) bool {
+	return name == metaFile || strings.HasPrefix(name, "checkpoint-") || name == checkpoint.BackupDir
 }
 
 // builtInputs returns, for a Group, the example shape of each member (by name); for another
@@ -174,29 +187,108 @@ func (m *Model) builtInputs() (map[string][]int, error) {
 	return inputs, nil
 }
 
+// ErrIncompleteSave is returned by [Model.Load] (and makes [Memo] train again) when a folder
+// holds a saved model's description but not all its weights (files deleted or lost in a copy),
+// or a description that is damaged.
+var ErrIncompleteSave = errors.New("nn: the saved model is incomplete")
+
+// incompleteError says what is missing from the saved model in dir.
+type incompleteError struct{ dir, reason string }
+
+func (e *incompleteError) Error() string {
+	return fmt.Sprintf("nn.Load: the saved model in %s is incomplete: %s; save the model again into that folder, or delete the folder", e.dir, e.reason)
+}
+
+func (e *incompleteError) Is(target error) bool { return target == ErrIncompleteSave }
+
+// maxExampleValues bounds the values of one example of a saved model (2^26, 256 MiB of
+// float32): building a model allocates one example, so a damaged description announcing
+// [1000000000, 1000000000] would otherwise take the process down.
+const maxExampleValues = 1 << 26
+
+// readMeta reads the description of the model saved in dir (its current version).
 func readMeta(dir string) (*savedMeta, error) {
-	data, err := os.ReadFile(filepath.Join(dir, metaFile))
+	v, err := atomicfile.VersionDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("nn.Load: %w", err)
+	}
+	return readMetaAt(dir, v)
+}
+
+// readMetaAt reads the description in the version folder v of the saved model dir and checks
+// the example shapes it announces.
+func readMetaAt(dir, v string) (*savedMeta, error) {
+	path := filepath.Join(v, metaFile)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("nn.Load: %q is not a saved model: %w", dir, err)
 	}
 	var meta savedMeta
 	if err := json.Unmarshal(data, &meta); err != nil {
-		return nil, fmt.Errorf("nn.Load: %q: corrupt %s: %w", dir, metaFile, err)
+		return nil, &incompleteError{dir, fmt.Sprintf("its description %s is damaged (%v)", path, err)}
+	}
+	check := func(what string, shape []int) error {
+		if err := checkExampleShape(shape); err != nil {
+			return &incompleteError{dir, fmt.Sprintf("its description %s announces %s %v: %v", path, what, shape, err)}
+		}
+		return nil
+	}
+	if meta.Inputs == nil {
+		if err := check("the input shape", meta.Input); err != nil {
+			return nil, err
+		}
+	}
+	for name, shape := range meta.Inputs {
+		if shape == nil {
+			continue // a member of the group that was not built
+		}
+		if err := check(fmt.Sprintf("for model %q the input shape", name), shape); err != nil {
+			return nil, err
+		}
 	}
 	return &meta, nil
 }
 
+// checkExampleShape accepts the shape of one example when its dimensions are positive and
+// their product, the number of values, is at most maxExampleValues (checked as it is
+// multiplied, so that no product overflows).
+func checkExampleShape(shape []int) error {
+	if len(shape) == 0 {
+		return fmt.Errorf("no dimensions")
+	}
+	n := 1
+	for _, d := range shape {
+		if d <= 0 {
+			return fmt.Errorf("dimension %d is not positive", d)
+		}
+		if d > maxExampleValues/n {
+			return fmt.Errorf("more than %d values per example", maxExampleValues)
+		}
+		n *= d
+	}
+	return nil
+}
+
 // Load reads weights saved with [Model.Save] into m, which must be built with the same code
 // (same layers, same shapes); otherwise it returns an error wrapping ErrArchitectureChanged.
-// The saved training history becomes m.History().
+// The saved training history becomes m.History(). Every weight of m must be restored from the
+// saved checkpoint; otherwise (weight files missing) the error wraps ErrIncompleteSave and
+// names them, and m's weights are then not to be trusted (train it or load another folder).
 func (m *Model) Load(dir string) error {
 	if m.owner != nil {
 		return fmt.Errorf("nn.Load: model %s keeps its weights in the model it is part of: load that model", m.describe())
 	}
-	meta, err := readMeta(dir)
-	if err != nil {
-		return err
-	}
+	return atomicfile.ReadVersion(dir, func(v string) error {
+		meta, err := readMetaAt(dir, v)
+		if err != nil {
+			return err
+		}
+		return m.loadAt(dir, v, meta)
+	})
+}
+
+// loadAt loads the version folder v of the saved model dir, described by meta, into m.
+func (m *Model) loadAt(dir, v string, meta *savedMeta) error {
 	if err := m.buildFor(meta); err != nil {
 		return fmt.Errorf("nn.Load %q: %w", dir, err)
 	}
@@ -204,7 +296,21 @@ func (m *Model) Load(dir string) error {
 		return fmt.Errorf("%w: %q was saved from\n%s\nbut this model is\n%s", ErrArchitectureChanged, dir, meta.Architecture, arch)
 	}
 	store := m.Store()
-	err = catch(func() {
+	// Which weights the checkpoint restores: a restored variable gets a new value tensor.
+	before := map[string]*tensors.Tensor{}
+	var weights []string
+	for vr := range store.IterVariables() {
+		if isModelVariable(vr.Path()) {
+			weights = append(weights, vr.Path())
+			before[vr.Path()], _ = vr.Value()
+		}
+	}
+	if cps, _ := filepath.Glob(filepath.Join(v, "checkpoint-*.json")); len(cps) == 0 {
+		// checkpoint.Done would accept the folder and restore nothing.
+		return &incompleteError{dir, fmt.Sprintf("%s has no checkpoint files (checkpoint-*.json, .bin): no saved values for %s", v, listWeights(weights))}
+	}
+	var doneErr error
+	err := catch(func() {
 		// The model's variables exist (Build): Done sets their values and keeps the rest (the
 		// optimizer's state, global_step) in the handler, which stays the store's loader, so the
 		// optimizer's state is restored when a training graph creates it. Not Immediate(): in
@@ -213,17 +319,49 @@ func (m *Model) Load(dir string) error {
 		// variable unchanged: every weight would silently keep its initial value and the saved
 		// values would be dropped. Canary: TestCanaryCheckpointImmediateSkipsExistingVariables
 		// (nn/canary_test.go); when it fails, Immediate() works (Load does not need it).
-		if _, err := checkpoint.Build(store).Dir(dir).Done(); err != nil {
-			panic(err)
-		}
+		// checkpoint.Load, not Build: Build would create the folder if it vanished meanwhile.
+		_, doneErr = checkpoint.Load(store).Dir(v).Done()
 	})
+	if doneErr != nil {
+		return &incompleteError{dir, fmt.Sprintf("its checkpoint cannot be read (%s)", cleanMessage(doneErr.Error()))}
+	}
 	if err != nil {
 		return fmt.Errorf("nn.Load %q: %w", dir, err)
 	}
+	var missing []string
+	for _, path := range weights {
+		vr := store.GetVariable(path)
+		if vr == nil {
+			missing = append(missing, path)
+			continue
+		}
+		if now, err := vr.Value(); err != nil || now == before[path] {
+			missing = append(missing, path)
+		}
+	}
+	if len(missing) > 0 {
+		return &incompleteError{dir, fmt.Sprintf("its checkpoint in %s has no saved values for %s", v, listWeights(missing))}
+	}
 	if meta.History != nil {
-		m.history = &History{Steps: fromSaved(meta.History.Steps), Epochs: fromSaved(meta.History.Epochs)}
+		m.history = &History{Steps: fromSaved(meta.History.Steps), Epochs: fromSaved(meta.History.Epochs), SavedAt: meta.Saved}
+	} else {
+		m.history = &History{SavedAt: meta.Saved}
 	}
 	return nil
+}
+
+// listWeights names a few weights: "3 weights (/dense_1/weights, /dense_1/biases, /dense_2/weights)".
+func listWeights(paths []string) string {
+	shown := paths
+	more := ""
+	if len(shown) > 4 {
+		shown, more = shown[:4], fmt.Sprintf(" and %d more", len(paths)-4)
+	}
+	unit := "weights"
+	if len(paths) == 1 {
+		unit = "weight"
+	}
+	return fmt.Sprintf("%d %s (%s%s)", len(paths), unit, strings.Join(shown, ", "), more)
 }
 
 // buildFor builds the model (or each model of a Group) for the example shapes of a saved model.

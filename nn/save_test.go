@@ -2,9 +2,11 @@ package nn
 
 import (
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -133,4 +135,63 @@ func TestFitMemoRetrainsWhenTheDataChange(t *testing.T) {
 	again, err := readMeta(filepath.Join(ModelsDir(), "memo-data"))
 	require.NoError(t, err)
 	require.NotEqual(t, saved.Key, again.Key, "the scaled data and the raw data share a Memo key")
+}
+
+// A reloaded model says so: Memo prints where from and when, the History is the saved one
+// (Reloaded, SavedAt, its training time), and the Fit's callbacks get one Reloaded event.
+func TestMemoSaysItReloaded(t *testing.T) {
+	t.Setenv("GODL_MODELS", t.TempDir())
+	train := datasets.Spiral(30, 3, 0.1, 2)
+	var events []Event
+	cb := CallbackFunc(func(e Event, h *History) error {
+		events = append(events, e)
+		return nil
+	})
+	before := time.Now()
+	m := Sequential(Dense(8), ReLU(), Dense(3))
+	out := captureStdout(t, func() {
+		h, err := m.Fit(train).Epochs(2).Progress(false).Callbacks(cb).Memo("memo-says")
+		require.NoError(t, err)
+		require.False(t, h.Reloaded())
+	})
+	require.NotContains(t, out, "reloaded")
+	require.Equal(t, TrainBegin, events[0])
+	require.Equal(t, TrainEnd, events[len(events)-1])
+
+	events = nil
+	m = Sequential(Dense(8), ReLU(), Dense(3))
+	var h *History
+	out = captureStdout(t, func() {
+		var err error
+		h, err = m.Fit(train).Epochs(2).Progress(false).Callbacks(cb).Memo("memo-says")
+		require.NoError(t, err)
+	})
+	require.Equal(t, []Event{Reloaded}, events)
+	require.True(t, h.Reloaded())
+	require.False(t, h.SavedAt.Before(before.Add(-time.Second)), "saved at %v, before the test began", h.SavedAt)
+	require.Len(t, h.Epochs, 2)
+	require.Greater(t, h.TrainingTime(), time.Duration(0))
+	require.Contains(t, out, `nn.Memo "memo-says": trained model reloaded from `+filepath.Join(os.Getenv("GODL_MODELS"), "memo-says"))
+	require.Contains(t, out, "2 epochs, ")
+	require.Contains(t, out, "To train again")
+	require.Contains(t, h.String(), "reloaded, saved ")
+}
+
+// captureStdout returns what f prints on stdout.
+func captureStdout(t *testing.T, f func()) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	old := os.Stdout
+	os.Stdout = w
+	done := make(chan []byte)
+	go func() {
+		b, _ := io.ReadAll(r)
+		done <- b
+	}()
+	defer func() { os.Stdout = old }()
+	f()
+	w.Close()
+	os.Stdout = old
+	return string(<-done)
 }

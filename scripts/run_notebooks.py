@@ -20,7 +20,9 @@ the error. Committed notebooks must carry no outputs (they are rendered in build
                                     [--timeout SECONDS] PATH...
 
 PATH is a notebook or a folder searched recursively for *.ipynb. With --out, the executed
-copies (.ipynb) and their HTML exports are written there, mirroring the source folders.
+copies (.ipynb) and their HTML exports are written there, mirroring the source folders. The
+pages are self-contained (scripts/offline_html.py: formulas typeset as SVG, nothing loaded from
+the network); a formula with a TeX error, or a picture taken from the web, fails the notebook.
 """
 from __future__ import annotations
 
@@ -108,13 +110,18 @@ def cell_failures(nb) -> list[str]:
     return failures
 
 
-def export_html(nb, path: pathlib.Path) -> None:
-    from nbconvert import HTMLExporter
+def export_html(nb, path: pathlib.Path) -> list[str]:
+    """Writes nb's self-contained HTML page (scripts/offline_html.py: formulas typeset, nothing
+    loaded from the network) to path. Returns what a reader of the page would see wrong: a TeX
+    error in a markdown cell, a picture loaded from the web."""
+    import offline_html
 
-    body, _ = HTMLExporter().from_notebook_node(nb)
+    problems: list[str] = []
+    body = offline_html.export(nb, name=path.stem, label=str(path), problems=problems)
     tmp = path.with_suffix(".html.tmp")
     tmp.write_text(body, encoding="utf-8")
     tmp.replace(path)
+    return [f"HTML export: {p}" for p in problems]
 
 
 SOLUTIONS = pathlib.Path(__file__).resolve().parents[1] / "solutions"
@@ -185,10 +192,9 @@ def save(nb, out: pathlib.Path) -> list[str]:
     nbformat.write(nb, tmp)
     tmp.replace(out)
     try:
-        export_html(nb, out.with_suffix(".html"))
+        return export_html(nb, out.with_suffix(".html"))
     except Exception as e:  # noqa: BLE001
         return [f"HTML export failed: {e}"]
-    return []
 
 
 def main() -> int:

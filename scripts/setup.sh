@@ -13,12 +13,11 @@ step() { printf '\n==> %s\n' "$*"; }
 command -v go >/dev/null || { echo "setup: Go is not installed: install Go 1.26+ from https://go.dev/doc/install" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "setup: python3 is not installed (apt-get install python3 python3-venv)" >&2; exit 1; }
 
-# System packages: Fashion-MNIST (offline data set), the venv module, MathJax, where apt exists.
+# System packages: Fashion-MNIST (offline data set), the venv module, where apt exists.
+# (The formulas of exported HTML and PDF are typeset by mathjax-full, from npm below.)
 APT_PKGS=()
 [ -d /usr/share/datasets/fashion-mnist ] || APT_PKGS+=(dataset-fashion-mnist)
 python3 -c 'import venv, ensurepip' 2>/dev/null || APT_PKGS+=(python3-venv)
-# MathJax for formulas in exported PDFs (submissions) without internet.
-[ -f /usr/share/javascript/mathjax/MathJax.js ] || APT_PKGS+=(libjs-mathjax)
 if [ ${#APT_PKGS[@]} -gt 0 ] && command -v apt-get >/dev/null; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo -n"
   step "apt-get install ${APT_PKGS[*]}"
@@ -51,9 +50,9 @@ cat > .venv/share/jupyter/lab/settings/overrides.json <<'JSON'
 }
 JSON
 
-# echarts for inline charts (never from a CDN): node_modules/echarts/dist/echarts.min.js.
+# echarts for inline charts (never from a CDN): the npm package the bundle below is built from.
 if [ -f package-lock.json ]; then
-  step "npm ci (echarts)"
+  step "npm ci (echarts, mathjax-full)"
   if command -v npm >/dev/null; then
     LOCK_SUM=$(sha256sum package-lock.json | cut -d' ' -f1)
     if [ "$(cat node_modules/.lock.sha256 2>/dev/null)" != "$LOCK_SUM" ]; then
@@ -65,6 +64,14 @@ if [ -f package-lock.json ]; then
   else
     echo "setup: npm not found: charts will show as static pictures only (apt-get install npm)" >&2
   fi
+fi
+
+# The course's echarts bundle, only the parts the charts use (viz/assets/echarts-bundle.json),
+# built with esbuild: node_modules/.cache/godl/echarts.custom.min.js. Rebuilt when the list or
+# the packages change, else "up to date".
+if [ -f node_modules/echarts/package.json ] && command -v node >/dev/null; then
+  step "echarts bundle (scripts/echarts-bundle.mjs)"
+  node scripts/echarts-bundle.mjs || echo "setup: the echarts bundle was not built: charts will show as static pictures only (see above; kernel doctor)" >&2
 fi
 
 step "Go modules (go mod download)"

@@ -2,9 +2,13 @@
 """Prepares a notebook for handing in: runs it top to bottom in a fresh "Go (Deep Learning)"
 kernel, and exports it with its outputs to HTML and PDF next to it.
 
-    make submit NB=notebooks/projects/gtsrb.ipynb
+    make submit NB=notebooks/projects/gtsrb.ipynb [ARGS="--fresh-models --no-pdf ..."]
     scripts/submit.py [--out DIR] [--timeout SECONDS] [--kernel go-dl] [--no-pdf] [--fresh-models]
-                      NOTEBOOK
+                      [--setup-if-needed] NOTEBOOK
+
+--setup-if-needed (what `make submit` passes) first checks, in a fraction of a second, that what a
+hand-in needs is installed and up to date (setup_problem), and runs scripts/setup.sh only when
+something is not, saying what.
 
 What it checks. Every code cell runs, in order, in a new kernel, with the outputs of the saved
 notebook cleared first: a notebook that only worked because cells were run out of order, or
@@ -20,8 +24,10 @@ What it writes (into --out, default: the notebook's own folder):
              static PNG inside the same output (data:image/png), so it also shows where
              scripts do not run;
   NAME.pdf   printed by headless Chromium from an HTML export where every output that has a
-             PNG (the charts) is shown as that PNG; formulas are typeset with the MathJax of
-             Debian's libjs-mathjax when installed (offline), else from its CDN.
+             PNG (the charts) is shown as that PNG.
+Both pages are self-contained (scripts/offline_html.py): the formulas of the markdown cells are
+typeset when they are written, by MathJax 3 in node, as SVG, and nothing is loaded from the
+network, on the student's machine, the teacher's, or the PDF printer's.
 Both end with a line saying that the notebook ran top to bottom in a fresh kernel, when, and
 in how long. Files are replaced atomically; a failed run leaves earlier exports untouched.
 
@@ -29,12 +35,13 @@ Models kept across cells with nn.Memo are reused (they retrain when their archit
 changes); --fresh-models trains every one again in an empty models folder.
 
 Exit status: 0 exported, 1 the notebook does not run top to bottom, 2 a setup problem (no such
-notebook, kernel or Chromium).
+notebook, kernel, Chromium, node or mathjax-full).
 """
 from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
 import os
 import pathlib
 import shutil
@@ -46,11 +53,10 @@ import time
 import nbformat
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import offline_html  # noqa: E402  (self-contained pages: formulas typeset, no network)
 import run_notebooks  # noqa: E402  (the runner of `make test`: the same failure rules)
 
-# Debian's libjs-mathjax (MathJax 2, what nbconvert's template configures), for offline PDFs.
-DEBIAN_MATHJAX = pathlib.Path("/usr/share/javascript/mathjax/MathJax.js")
-MATHJAX_CONFIG = "?config=TeX-AMS_CHTML-full,Safe"
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 # Outputs carrying a PNG (every chart of the viz package) are printed as that PNG: the live
 # chart needs a script and a browser window, the picture is the same chart, and stays sharp.
@@ -185,18 +191,23 @@ def write_atomic(path: pathlib.Path, data: bytes) -> None:
 
 
 def export_html(nb, name: str, print_version: bool = False) -> str:
-    """nbconvert's HTML export (JupyterLab template). print_version shows outputs that carry a
-    PNG as that PNG, loads MathJax from libjs-mathjax when installed, and adds the print CSS."""
-    from nbconvert import HTMLExporter
+    """The self-contained HTML page of nb (scripts/offline_html.py: nbconvert's JupyterLab
+    template, formulas typeset as SVG, nothing loaded from the network). print_version shows
+    outputs that carry a PNG as that PNG and adds the print CSS. TeX errors and pictures loaded
+    from the web are reported on stderr."""
     from traitlets.config import Config
 
     config = Config()
     if print_version:
         config.NbConvertBase.display_data_priority = PRINT_PRIORITY
-        mathjax = pathlib.Path(os.environ.get("GODL_MATHJAX", DEBIAN_MATHJAX))
-        if mathjax.is_file():
-            config.HTMLExporter.mathjax_url = mathjax.resolve().as_uri() + MATHJAX_CONFIG
-    body, _ = HTMLExporter(config=config).from_notebook_node(nb, resources={"metadata": {"name": name}})
+    problems: list[str] = []
+    try:
+        body = offline_html.export(nb, name=name, config=config, problems=problems)
+    except offline_html.OfflineHTMLError as e:
+        raise SubmitError(str(e), 2)
+    if not print_version:  # the same notes for both pages: said once
+        for p in problems:
+            print(f"submit: note: {name}.html: {p}", file=sys.stderr)
     if print_version:
         body = body.replace("</head>", PRINT_CSS + "</head>", 1)
     return body
@@ -210,14 +221,14 @@ def find_chromium() -> str | None:
 
 
 def print_pdf(page_html: str, pdf: pathlib.Path, chromium: str) -> None:
-    """Prints page_html to pdf with headless Chromium (offline: the page and MathJax are files)."""
+    """Prints page_html to pdf with headless Chromium (offline: the page is self-contained)."""
     with tempfile.TemporaryDirectory(prefix="godl-submit-") as tmp:
         page = pathlib.Path(tmp) / "print.html"
         page.write_text(page_html, encoding="utf-8")
         out = pathlib.Path(tmp) / "out.pdf"
         cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                "--no-first-run", f"--user-data-dir={tmp}/profile",
-               # Scripts (MathJax) run in virtual time, which jumps ahead whenever the page is idle.
+               # Scripts run in virtual time, which jumps ahead whenever the page is idle.
                "--virtual-time-budget=30000", "--run-all-compositor-stages-before-draw",
                "--no-pdf-header-footer", "--print-to-pdf-no-header", f"--print-to-pdf={out}",
                page.as_uri()]
@@ -232,12 +243,85 @@ def print_pdf(page_html: str, pdf: pathlib.Path, chromium: str) -> None:
         write_atomic(pdf, data)
 
 
+KERNEL_SOURCES = ["kernel", "internal/atomicfile", "viz/assets", "datasets"]
+
+
+def _sha256(path: pathlib.Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def setup_problem(kernel: str) -> str | None:
+    """What `make submit` needs from scripts/setup.sh and does not find up to date, or None: the
+    .venv of requirements.txt, node and node_modules of package-lock.json (mathjax-full), and the
+    kernel: its kernelspec pointing at this checkout, for GoNB as pinned in go.mod, the Go
+    toolchain of go.mod and $GOMLX_BACKEND when set, and its binaries built after the kernel's
+    sources last changed. Reads files only (a fraction of a second); `make setup` does the rest."""
+    venv = ROOT / ".venv"
+    try:
+        if _sha256(ROOT / "requirements.txt") != (venv / ".requirements.sha256").read_text().strip():
+            return "the Python packages of .venv are not those of requirements.txt"
+    except OSError:
+        return ".venv is not set up"
+    lock = ROOT / "package-lock.json"
+    if lock.is_file():
+        try:
+            if _sha256(lock) != (ROOT / "node_modules" / ".lock.sha256").read_text().strip():
+                return "node_modules is not that of package-lock.json"
+        except OSError:
+            return "node_modules is not installed"
+    try:
+        offline_html.check_tools()
+    except offline_html.OfflineHTMLError as e:
+        return str(e)
+
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+    try:
+        spec = KernelSpecManager().get_kernel_spec(kernel)
+    except NoSuchKernel:
+        return f"the kernel {kernel!r} is not installed"
+    godl = (spec.metadata or {}).get("godl", {})
+    if not godl:
+        return None  # another kernel (--kernel): not the course's to check
+    if pathlib.Path(godl.get("root", "")).resolve() != ROOT:
+        return f"the kernel {kernel!r} points at {godl.get('root')!r}, not at this checkout {ROOT}"
+    gomod = (ROOT / "go.mod").read_text(encoding="utf-8")
+    pinned = next((ln.split()[1] for ln in gomod.splitlines()
+                   if ln.split()[:1] == ["github.com/janpfeifer/gonb"] and len(ln.split()) > 1), None)
+    if pinned and godl.get("gonb") != pinned:
+        return f"the kernel was installed for GoNB {godl.get('gonb')}, go.mod pins {pinned}"
+    toolchain = next((ln.split()[1] for ln in gomod.splitlines() if ln.startswith("toolchain ")), None)
+    if toolchain and spec.env.get("GOTOOLCHAIN", toolchain) not in (toolchain, "auto", "local"):
+        return f"the kernel runs Go {spec.env.get('GOTOOLCHAIN')}, go.mod's toolchain is {toolchain}"
+    backend = os.environ.get("GOMLX_BACKEND")
+    if backend and spec.env.get("GOMLX_BACKEND") != backend:
+        return f"GOMLX_BACKEND={backend}, the kernel's is {spec.env.get('GOMLX_BACKEND')!r}"
+    echarts = spec.env.get("GODL_ECHARTS_JS")
+    if echarts and not pathlib.Path(echarts).is_file():
+        return f"the kernel's echarts library {echarts} is missing"
+    binaries = [pathlib.Path(spec.argv[0])] + [ROOT / ".bin" / b for b in ("gonb", "goimports", "gopls")]
+    for b in binaries:
+        if not os.access(b, os.X_OK):
+            return f"{b} is missing"
+    built = binaries[0].stat().st_mtime  # `go build -o` rewrites it at every setup
+    # The kernel's package and the course's packages it imports (go list would take seconds).
+    sources = [ROOT / "go.mod", ROOT / "go.sum",
+               *(f for d in KERNEL_SOURCES for f in (ROOT / d).glob("*.go"))]
+    newer = [f for f in sources if f.is_file() and f.stat().st_mtime > built and not f.name.endswith("_test.go")]
+    if newer:
+        return f"{newer[0].relative_to(ROOT)} changed since the kernel was built"
+    return None
+
+
 def submit(args) -> int:
     path = pathlib.Path(args.notebook)
     if path.suffix != ".ipynb" or not path.is_file():
         raise SubmitError(f"{path}: no such notebook (give the path of a .ipynb file)", 2)
     out_dir = pathlib.Path(args.out) if args.out else path.parent
     out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        offline_html.check_tools()  # before the run, which may take long
+    except offline_html.OfflineHTMLError as e:
+        raise SubmitError(str(e), 2)
     chromium = None
     if not args.no_pdf:
         chromium = find_chromium()
@@ -279,9 +363,6 @@ def submit(args) -> int:
         pdf_path = out_dir / f"{name}.pdf"
         print_pdf(export_html(nb, name, print_version=True), pdf_path, chromium)
         written.append(pdf_path)
-        if not (pathlib.Path(os.environ.get("GODL_MATHJAX", DEBIAN_MATHJAX))).is_file():
-            print("submit: note: no local MathJax (apt-get install libjs-mathjax): formulas in the "
-                  "PDF are typeset only when its CDN can be reached", file=sys.stderr)
     print(f"submit: ok   {path} ran top to bottom in {seconds:.0f} s"
           + (f"; {exercises}" if exercises else ""))
     for w in written:
@@ -300,7 +381,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-pdf", action="store_true", help="export the HTML only")
     ap.add_argument("--fresh-models", action="store_true",
                     help="retrain every nn.Memo model (an empty models folder for this run)")
+    ap.add_argument("--setup-if-needed", action="store_true",
+                    help="run scripts/setup.sh first when something a hand-in needs is missing or "
+                         "out of date (make submit)")
     args = ap.parse_args(argv)
+    if args.setup_if_needed:
+        problem = setup_problem(args.kernel)
+        if problem:
+            print(f"submit: {problem}: running scripts/setup.sh first", file=sys.stderr, flush=True)
+            if subprocess.run([str(ROOT / "scripts" / "setup.sh")]).returncode != 0:
+                print("submit: scripts/setup.sh failed (see above)", file=sys.stderr)
+                return 2
+            # Again in a new interpreter: setup may have replaced the packages this one loaded.
+            rest = [a for a in (sys.argv[1:] if argv is None else argv) if a != "--setup-if-needed"]
+            os.execv(sys.executable, [sys.executable, str(pathlib.Path(__file__).resolve()), *rest])
     try:
         return submit(args)
     except SubmitError as e:

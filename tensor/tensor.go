@@ -113,8 +113,10 @@ func Stack(ts ...*Tensor) *Tensor {
 }
 
 // RandN returns a tensor of the given shape with values drawn from the normal distribution
-// N(0, std²), using rng (tensor.NewRand(seed) gives repeatable values).
+// N(0, std²), using rng (tensor.NewRand(seed) gives repeatable values; nil draws different
+// values each time).
 func RandN(rng *rand.Rand, std float64, shape ...int) *Tensor {
+	rng = orRandom(rng)
 	t := Zeros(shape...)
 	for i := range t.Data {
 		t.Data[i] = rng.NormFloat64() * std
@@ -122,8 +124,10 @@ func RandN(rng *rand.Rand, std float64, shape ...int) *Tensor {
 	return t
 }
 
-// Uniform returns a tensor of the given shape with values drawn uniformly in [lo, hi).
+// Uniform returns a tensor of the given shape with values drawn uniformly in [lo, hi), using rng
+// (nil: different values each time).
 func Uniform(rng *rand.Rand, lo, hi float64, shape ...int) *Tensor {
+	rng = orRandom(rng)
 	t := Zeros(shape...)
 	for i := range t.Data {
 		t.Data[i] = lo + (hi-lo)*rng.Float64()
@@ -133,6 +137,14 @@ func Uniform(rng *rand.Rand, lo, hi float64, shape ...int) *Tensor {
 
 // NewRand returns a random number generator seeded with seed: the same seed gives the same numbers.
 func NewRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)) }
+
+// orRandom returns rng, or a generator with a random seed when rng is nil.
+func orRandom(rng *rand.Rand) *rand.Rand {
+	if rng == nil {
+		return rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	}
+	return rng
+}
 
 func sizeOf(where string, shape []int) int {
 	n := 1

@@ -118,3 +118,22 @@ func TestStringCutsLargeTensors(t *testing.T) {
 		t.Errorf("a large tensor should print 20 rows of 12 values:\n%s", big)
 	}
 }
+
+// TestRandomWithoutGenerator: nil draws (different) values instead of a nil-pointer panic.
+func TestRandomWithoutGenerator(t *testing.T) {
+	a, b := RandN(nil, 1, 100), RandN(nil, 1, 100)
+	u := Uniform(nil, 2, 3, 100)
+	same := true
+	for i := range a.Data {
+		same = same && a.Data[i] == b.Data[i]
+		if u.Data[i] < 2 || u.Data[i] >= 3 {
+			t.Fatalf("Uniform(nil, 2, 3) gave %g", u.Data[i])
+		}
+	}
+	if same {
+		t.Error("two RandN(nil, ...) gave the same values")
+	}
+	if x, y := RandN(NewRand(7), 1, 5), RandN(NewRand(7), 1, 5); x.String() != y.String() {
+		t.Error("one seed gave two sequences")
+	}
+}

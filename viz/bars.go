@@ -118,7 +118,7 @@ func barsChart(title string, w, h int, names []string, values []float64, xLabel,
 	}
 	c := &Chart{Title: title, Width: w, Height: h, option: option}
 	c.paint = func(dc draw.Canvas) error {
-		pl := plot.New()
+		pl := newPlot()
 		pl.Y.Label.Text = yLabel
 		pl.X.Label.Text = xLabel
 		pl.X.Min, pl.X.Max = -0.6, float64(len(values))-0.4

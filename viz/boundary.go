@@ -99,7 +99,7 @@ func DecisionBoundaryChart(ds *datasets.Dataset, predict func(points *tensor.Ten
 	}
 	c := &Chart{Title: title, Width: w, Height: h, option: option}
 	c.paint = func(dc draw.Canvas) error {
-		pl := plot.New()
+		pl := newPlot()
 		pl.X.Label.Text, pl.Y.Label.Text = s.xLabel, s.yLabel
 		pl.X.Min, pl.X.Max, pl.Y.Min, pl.Y.Max = x0, x1, y0, y1
 		pl.Add(&classGrid{pred: pred, n: n, x0: x0, y0: y0, dx: dx, dy: dy})

@@ -70,7 +70,7 @@ func (c *Chart) PNG() ([]byte, error) {
 		vgimg.UseWH(vg.Length(c.Width)*vg.Inch/dpi, vg.Length(c.Height)*vg.Inch/dpi),
 		vgimg.UseDPI(dpi),
 		vgimg.UseBackgroundColor(color.White))
-	if err := c.paint(draw.New(canvas)); err != nil {
+	if err := c.paint(draw.New(kernedCanvas{canvas})); err != nil {
 		return nil, fmt.Errorf("viz: chart %q: drawing the static picture: %w", c.Title, err)
 	}
 	var buf bytes.Buffer

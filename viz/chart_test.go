@@ -5,7 +5,6 @@ import (
 	"image/color"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -190,90 +189,7 @@ func TestFragmentEmbedsPNGAndScript(t *testing.T) {
 	}
 }
 
-func TestEchartsPathAndLoader(t *testing.T) {
-	path := fakeEcharts(t)
-	got, err := assets.EchartsPath()
-	if err != nil || got != path {
-		t.Fatalf("assets.EchartsPath() = %q, %v; want %q", got, err, path)
-	}
-	loader, err := echartsLoader()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Count(loader, "</script") != 1 || !strings.Contains(loader, `<\/script><\!--`) {
-		t.Error("the library's </script and <!-- are not escaped")
-	}
-	if !strings.Contains(loader, "if (window.__godlEcharts) { return; }") {
-		t.Error("the loader does not skip an already loaded library")
-	}
-
-	t.Setenv(assets.EchartsEnv, filepath.Join(t.TempDir(), "missing.js"))
-	if _, err := assets.EchartsPath(); err == nil || !strings.Contains(err.Error(), "make setup") || !strings.Contains(err.Error(), "missing.js") {
-		t.Errorf("missing $%s file: error %v", assets.EchartsEnv, err)
-	}
-	small := filepath.Join(t.TempDir(), "echarts.min.js")
-	if err := os.WriteFile(small, []byte("not it"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv(assets.EchartsEnv, small)
-	if _, err := echartsLoader(); err == nil || !strings.Contains(err.Error(), "does not look like echarts") {
-		t.Errorf("wrong file: error %v", err)
-	}
-}
-
-// TestLoaderWithRealEchartsInNode runs the loader's script, built from the installed echarts
-// package, in Node with an AMD `define` present (as in classic Notebook and nbconvert pages):
-// the library must land in window.__godlEcharts, not register an AMD module, and not create a
-// global `echarts`.
-func TestLoaderWithRealEchartsInNode(t *testing.T) {
-	t.Setenv(assets.EchartsEnv, "")
-	if _, err := assets.EchartsPath(); err != nil {
-		t.Skipf("echarts not installed (run `make setup`): %v", err)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node not installed")
-	}
-	loader, err := echartsLoader()
-	if err != nil {
-		t.Fatal(err)
-	}
-	js := strings.TrimSuffix(strings.TrimPrefix(loader, "<script>\n"), "</script>\n")
-	js = strings.ReplaceAll(js, `<\/script`, "</script")
-	prog := `const vm = require('vm');
-const fs = require('fs');
-let amdCalls = 0;
-const window = {};
-const ctx = {window: window, define: function(){ amdCalls++; }, console: console};
-ctx.define.amd = {};
-ctx.globalThis = ctx; ctx.self = ctx;
-vm.createContext(ctx);
-const src = fs.readFileSync(process.argv[2], 'utf8');
-vm.runInContext(src, ctx);
-const ec = window.__godlEcharts;
-const first = ec;
-vm.runInContext(src, ctx); // sent again: must keep the first library
-console.log(JSON.stringify({init: typeof (ec && ec.init), version: ec && ec.version, amd: amdCalls,
-  global: typeof ctx.echarts, same: window.__godlEcharts === first}));
-`
-	dir := t.TempDir()
-	script := filepath.Join(dir, "loader.js")
-	if err := os.WriteFile(script, []byte(js), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	progPath := filepath.Join(dir, "check.js")
-	if err := os.WriteFile(progPath, []byte(prog), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(node, progPath, script).CombinedOutput()
-	if err != nil {
-		t.Fatalf("node: %v\n%s", err, out)
-	}
-	want := `{"init":"function","version":"6.1.0","amd":0,"global":"undefined","same":true}`
-	if strings.TrimSpace(string(out)) != want {
-		t.Errorf("node says %s, want %s", out, want)
-	}
-}
+// TestEchartsPathAndLoader and TestLoaderWithRealEchartsInNode are in loader_test.go.
 
 func TestSaveWritesPageAndPNG(t *testing.T) {
 	fakeEcharts(t)
@@ -299,8 +215,8 @@ func TestSaveWritesPageAndPNG(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := string(page)
-	if !strings.HasPrefix(p, "<!DOCTYPE html>") || !strings.Contains(p, "echarts padding") ||
-		strings.Index(p, "window.__godlEcharts = ") > strings.Index(p, "data-godl-chart=") {
+	if !strings.HasPrefix(p, "<!DOCTYPE html>") || !strings.Contains(unpackLoader(t, p), "echarts padding") ||
+		strings.Index(p, "var packed = ") > strings.Index(p, "data-godl-chart=") {
 		t.Error("the page must inline the library before the chart")
 	}
 	entries, _ := os.ReadDir(dir)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"time"
 
 	"github.com/godl-course/godl/nn"
 )
@@ -68,7 +69,11 @@ func curvesChart(h *nn.History, s *settings) (*Chart, error) {
 		panels = append(panels, p)
 	}
 	w, ht := s.size(450*len(panels), 380)
-	return linesChart(s.titleOr("Training curves"), w, ht, panels)
+	title := s.titleOr("Training curves")
+	if h.Reloaded() { // a model Memo or Load read back: say when and how long it trained
+		title += fmt.Sprintf(" (reloaded: saved %s, %s of training)", h.SavedAt.Local().Format("2006-01-02 15:04"), roundSeconds(h.TrainingTime()))
+	}
+	return linesChart(title, w, ht, panels)
 }
 
 // curveSeries returns the series of one panel: train per step, train per epoch, validation.
@@ -134,4 +139,15 @@ func metricNames(h *nn.History) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// roundSeconds writes a training time briefly: 850ms, 1.2s, 2m5s.
+func roundSeconds(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	case d < time.Minute:
+		return d.Round(100 * time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/godl-course/godl/nn"
 	"github.com/janpfeifer/gonb/gonbui/protocol"
@@ -179,7 +180,7 @@ func TestLiveCurvesUpdatesInPlace(t *testing.T) {
 	}
 	msgs := read()
 	// The library, then at least one update per epoch plus the final one, all on one display id.
-	if len(msgs) < 4 || !strings.Contains(msgs[0].Data[protocol.MIMETextHTML].(string), "echarts padding") {
+	if len(msgs) < 4 || !strings.Contains(unpackLoader(t, msgs[0].Data[protocol.MIMETextHTML].(string)), "echarts padding") {
 		t.Fatalf("got %d outputs", len(msgs))
 	}
 	id := msgs[1].DisplayID
@@ -224,5 +225,36 @@ func TestLiveCurvesOutsideNotebookWritesFiles(t *testing.T) {
 	}
 	if live.Files.PNG == "" || live.Files.HTML == "" {
 		t.Errorf("files %+v", live.Files)
+	}
+}
+
+// The curves of a model Memo reloaded say so in their title, and LiveCurves draws them once
+// on the Reloaded event (the cell then shows how the model was trained).
+func TestReloadedCurves(t *testing.T) {
+	fakeEcharts(t)
+	t.Setenv(ChartsDirEnv, t.TempDir())
+	h := history(true)
+	h.Epochs[1].Elapsed = 72 * time.Second
+	h.SavedAt = time.Date(2026, 12, 1, 9, 30, 0, 0, time.Local)
+	c, err := CurvesChart(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Training curves (reloaded: saved 2026-12-01 09:30, 1m12s of training)"; c.Title != want {
+		t.Errorf("title %q, want %q", c.Title, want)
+	}
+	live := LiveCurves()
+	if err := live.OnEvent(nn.Reloaded, h); err != nil {
+		t.Fatal(err)
+	}
+	if live.Files.PNG == "" {
+		t.Error("no curves drawn for a reloaded model")
+	}
+	fresh, err := CurvesChart(history(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(fresh.Title, "reloaded") {
+		t.Errorf("a fresh training's title: %q", fresh.Title)
 	}
 }

@@ -21,10 +21,14 @@
 //	viz.Curves(history)                                     // loss and accuracy, training vs validation
 //	viz.Lines([]viz.Series{viz.SeriesOf("LeNet", history, "val_accuracy")}, viz.XLabel("epoch"))
 //	viz.Summary(model)                                      // the layers as an HTML table
+//	viz.Table(history)                                      // the History epoch by epoch (fmt.Println(history) prints it too)
 //	viz.Samples(train, 20)                                  // images with their class names
 //	pred := nb.Must(model.Classify(test))
 //	viz.Predictions(test, pred, 16)                         // predicted (true), mistakes in red
 //	viz.Confusion(pred, test.Labels)                        // predictions first, as nn.Accuracy
+//	scores := nn.PrecisionRecallF1(nn.ConfusionMatrix(pred, test.Labels, 10))
+//	scores.Names = test.Classes
+//	viz.Table(scores)                                       // precision, recall, F1 per class and their means
 //	viz.Filters(nb.Must(model.Weights("conv2d_1"))["kernel"]) // a convolution kernel's filters
 //	acts := nb.Must(model.Activations(test.Take(1)))
 //	viz.ActivationMaps(acts[0].Value)                       // the maps of one layer
@@ -56,13 +60,17 @@
 //
 // # Where the echarts JavaScript comes from
 //
-// No CDN is ever used. The echarts library is the npm package `echarts` installed by `make setup`
-// (node_modules/echarts/dist/echarts.min.js at the module root). It is looked up, in order, at
-// the path in $GODL_ECHARTS_JS, then next to this package's source (walking up to the module
-// root), then above the working directory. See assets.EchartsPath (package viz/assets).
+// No CDN is ever used. The echarts library is the course's bundle of the npm package `echarts`:
+// only the series types, components and features the charts use, listed in
+// viz/assets/echarts-bundle.json and built by `make setup` (scripts/echarts-bundle.mjs, esbuild)
+// into node_modules/.cache/godl/echarts.custom.min.js at the module root. It is looked up, in
+// order, at the path in $GODL_ECHARTS_JS (which may name any echarts build, such as the whole
+// node_modules/echarts/dist/echarts.min.js), then next to this package's source (walking up to
+// the module root), then above the working directory. See assets.EchartsPath (package viz/assets).
 //
-// The library is inlined into the notebook once per kernel session, as its own output just
-// before the first chart: a marker file in the GoNB session folder ($GONB_TMP_DIR, which GoNB
+// The library is inlined into the notebook once per kernel session, gzip-compressed in base64
+// (unpacked in the page by DecompressionStream: about 0.35 MB in the saved notebook instead of
+// 1.1 MB for the whole library as text), as its own output just before the first chart: a marker file in the GoNB session folder ($GONB_TMP_DIR, which GoNB
 // creates per kernel and removes at shutdown) records that it was sent; cells are separate
 // processes, so a process variable could not. The inlined script is wrapped so that AMD `define`
 // (classic Notebook, nbconvert HTML) and a missing or deleted `window.echarts` (VS Code) do not

@@ -104,7 +104,8 @@ func gridChart(title string, tiles []tile, s *settings) (*Chart, error) {
 	if hasLabels {
 		labelH = 16
 	}
-	w, h := s.size(min(cols*96, 1000), 0)
+	// At least as wide as the title (up to 1000 px), so that one column of tiles does not cut it.
+	w, h := s.size(min(max(cols*96, titleWidth(title)), 1000), 0)
 	if h == 0 {
 		cell := float64(w) / float64(cols)
 		h = 34 + rows*(int(math.Round(cell*aspect))+labelH)
@@ -322,9 +323,13 @@ func Predictions(ds *datasets.Dataset, predictions []int, n int, options ...Opti
 }
 
 // FiltersChart builds the grid of a convolution kernel of shape [kh, kw, in, out] (GoMLX's
-// channels-last layout). With in = 3 each of the out filters is one RGB image; otherwise each
-// (input channel, filter) pair is a grey image, one row per filter. Each image is scaled from
-// its own min (black) to max (white).
+// channels-last layout). With in = 1 or 3 each of the out filters is one image (grey or RGB),
+// in a grid about 1.5 times as wide as tall; otherwise each (filter, input channel) pair is a
+// grey image labelled "filter/channel", the channels of a filter side by side and as many
+// filters per row as keep the grid no taller than an A4 page is for its width. When even that
+// is too tall (many filters of many channels), the first filters are shown and the title says
+// how many; viz.Cols(n) shows them all with n images per row. Each image is scaled from its own
+// min (black) to max (white).
 func FiltersChart(kernelT *tensor.Tensor, options ...Option) (*Chart, error) {
 	if kernelT == nil {
 		return nil, fmt.Errorf("viz: the kernel is nil; pass model.Weights(\"conv2d_1\")[\"kernel\"]")
@@ -340,35 +345,73 @@ func FiltersChart(kernelT *tensor.Tensor, options ...Option) (*Chart, error) {
 	at := func(y, x, c, o int) float32 { return kernel[((y*kw+x)*in+c)*out+o] }
 	var tiles []tile
 	s := newSettings(options)
-	if in == 3 {
+	title := fmt.Sprintf("Filters %d×%d, %d→%d channels", kh, kw, in, out)
+	if in == 1 || in == 3 {
 		for o := range out {
-			px := make([]float32, 0, kh*kw*3)
+			px := make([]float32, 0, kh*kw*in)
 			for y := range kh {
 				for x := range kw {
-					px = append(px, at(y, x, 0, o), at(y, x, 1, o), at(y, x, 2, o))
-				}
-			}
-			img, _ := imageOf(px, []int{kh, kw, 3}, true)
-			tiles = append(tiles, tile{img: img, label: fmt.Sprint(o)})
-		}
-	} else {
-		if s.cols <= 0 {
-			s.cols = in
-		}
-		for o := range out {
-			for c := range in {
-				px := make([]float32, 0, kh*kw)
-				for y := range kh {
-					for x := range kw {
+					for c := range in {
 						px = append(px, at(y, x, c, o))
 					}
 				}
-				img, _ := imageOf(px, []int{kh, kw, 1}, true)
-				tiles = append(tiles, tile{img: img, label: fmt.Sprintf("%d/%d", o, c)})
 			}
+			img, _ := imageOf(px, []int{kh, kw, in}, true)
+			tiles = append(tiles, tile{img: img, label: fmt.Sprint(o)})
+		}
+		return gridChart(s.titleOr(title), tiles, s)
+	}
+	shown := out
+	if s.cols <= 0 {
+		s.cols, shown = filterGrid(in, out)
+		if shown < out {
+			title += fmt.Sprintf(" (first %d of %d filters; viz.Cols(%d) shows all)", shown, out, min(in, maxFilterCols))
 		}
 	}
-	return gridChart(s.titleOr(fmt.Sprintf("Filters %d×%d, %d→%d channels", kh, kw, in, out)), tiles, s)
+	for o := range shown {
+		for c := range in {
+			px := make([]float32, 0, kh*kw)
+			for y := range kh {
+				for x := range kw {
+					px = append(px, at(y, x, c, o))
+				}
+			}
+			img, _ := imageOf(px, []int{kh, kw, 1}, true)
+			tiles = append(tiles, tile{img: img, label: fmt.Sprintf("%d/%d", o, c)})
+		}
+	}
+	return gridChart(s.titleOr(title), tiles, s)
+}
+
+// a4Ratio is the height-to-width ratio of an A4 page (297 / 210 mm).
+const a4Ratio = 297.0 / 210
+
+// maxFilterCols is the most images per row of a filter grid that stay readable (about 60 px
+// each in the 1000 px wide picture).
+const maxFilterCols = 16
+
+// filterGrid chooses the columns of a grid of the in images of each of out filters, filters in
+// order and a filter's channels side by side (wrapped after maxFilterCols): as many filters per
+// row as keep the grid no taller than A4 for its width, and returns how many filters fit.
+func filterGrid(in, out int) (cols, shown int) {
+	// rowsThatFit is how many rows of cols images (each with its label) fit under the title in
+	// a picture of A4's proportions, with the widths gridChart gives.
+	rowsThatFit := func(cols int) int {
+		w := float64(min(cols*96, 1000))
+		cell := w / float64(cols)
+		return max(1, int((a4Ratio*w-34)/(cell+16)))
+	}
+	if in >= maxFilterCols {
+		cols = maxFilterCols
+		rowsPerFilter := (in + cols - 1) / cols
+		return cols, max(1, min(out, rowsThatFit(cols)/rowsPerFilter))
+	}
+	perRow := 1
+	for (perRow+1)*in <= maxFilterCols && (out+perRow-1)/perRow > rowsThatFit(perRow*in) {
+		perRow++
+	}
+	cols = perRow * in
+	return cols, min(out, rowsThatFit(cols)*perRow)
 }
 
 // Filters shows the filters of a convolution kernel [kh, kw, in, out]:

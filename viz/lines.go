@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -58,6 +59,20 @@ func (p *panel) rising() bool {
 	}
 	xy := p.points(p.series[0])
 	return len(xy) > 1 && xy[len(xy)-1].Y > xy[0].Y
+}
+
+// wholeX reports whether every x of the panel is a whole number (epochs, steps).
+func (p *panel) wholeX() bool {
+	n := 0
+	for _, s := range p.series {
+		for _, x := range s.X {
+			if finite(x) && x != math.Trunc(x) {
+				return false
+			}
+			n++
+		}
+	}
+	return n > 0
 }
 
 // points returns the drawable points of s.
@@ -156,7 +171,7 @@ func pct(v float64) string { return fmt.Sprintf("%.1f%%", v) }
 func paintPanels(dc draw.Canvas, title string, panels []panel) error {
 	plots := make([]*plot.Plot, len(panels))
 	for i, p := range panels {
-		pl := plot.New()
+		pl := newPlot()
 		pl.Title.Text = p.title
 		pl.X.Label.Text = p.xLabel
 		pl.Y.Label.Text = p.yLabel
@@ -203,6 +218,9 @@ func paintPanels(dc draw.Canvas, title string, panels []panel) error {
 				pl.Legend.Add(s.Name, line)
 			}
 		}
+		if p.wholeX() { // epochs and steps: ticks at whole numbers
+			pl.X.Tick.Marker = niceTicks{integer: true}
+		}
 		if empty { // an axis range for an empty panel (e.g. before the first step)
 			pl.X.Min, pl.X.Max, pl.Y.Min, pl.Y.Max = 0, 1, 0, 1
 			if p.logY {
@@ -229,11 +247,34 @@ func paintTitle(dc draw.Canvas, title string) draw.Canvas {
 	sty.Font.Size = vg.Points(13)
 	sty.XAlign = draw.XCenter
 	sty.YAlign = draw.YTop
+	// A title wider than the picture is drawn smaller, down to 9 pt, then cut with "…": never
+	// clipped at both ends ("onv2d_1 filter").
+	room := dc.Max.X - dc.Min.X - vg.Points(8)
+	for sty.Font.Size > vg.Points(9) && sty.Width(title) > room {
+		sty.Font.Size -= vg.Points(0.5)
+	}
+	if sty.Width(title) > room {
+		r := []rune(title)
+		for len(r) > 1 && sty.Width(string(r)+"…") > room {
+			r = r[:len(r)-1]
+		}
+		title = strings.TrimRight(string(r), " ") + "…"
+	}
 	h := sty.Height(title) + vg.Points(8)
 	dc.FillText(sty, vg.Point{X: (dc.Min.X + dc.Max.X) / 2, Y: dc.Max.Y - vg.Points(4)}, title)
 	body := dc
 	body.Max.Y -= h
 	return body
+}
+
+// titleWidth is the width in pixels of title drawn as paintTitle draws it, with a margin.
+func titleWidth(title string) int {
+	if title == "" {
+		return 0
+	}
+	sty := plot.New().Title.TextStyle
+	sty.Font.Size = vg.Points(13)
+	return int(math.Ceil(float64(sty.Width(title))/float64(vg.Inch)*dpi)) + 16
 }
 
 // LinesChart builds a line chart of the series on one pair of axes.

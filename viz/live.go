@@ -3,10 +3,12 @@ package viz
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/godl-course/godl/nn"
 	"github.com/janpfeifer/gonb/gonbui"
+	"github.com/janpfeifer/gonb/gonbui/protocol"
 )
 
 // CurvesCallback is an nn.Callback that draws the training curves while nn.Fit runs, updating one
@@ -56,6 +58,13 @@ func (l *CurvesCallback) OnEvent(e nn.Event, h *nn.History) error {
 	case nn.TrainEnd:
 		l.redraw(h, false)
 		return nil
+	case nn.Reloaded: // Memo loaded the model: its saved curves, once per kernel session
+		if !firstReloadInSession(h) {
+			return nil
+		}
+		l.displayID = "godl-live-" + gonbui.UniqueId()
+		l.redraw(h, false)
+		return nil
 	default:
 		return nil
 	}
@@ -89,4 +98,22 @@ func (l *CurvesCallback) redraw(h *nn.History, live bool) {
 	if err != nil && !live {
 		fmt.Fprintf(os.Stderr, "viz: live training curves: %v\n", err)
 	}
+}
+
+// firstReloadInSession reports whether this saved training (known by when it was saved) is
+// reloaded for the first time in this notebook's kernel session, and records that it was. A
+// notebook often reloads one memoized model in several cells: its curves are drawn in the
+// first of them only (the others print Memo's one line). Outside a notebook it is always true.
+func firstReloadInSession(h *nn.History) bool {
+	dir := os.Getenv(protocol.GONB_TMP_DIR_ENV)
+	if !gonbui.IsNotebook || dir == "" {
+		return true
+	}
+	marker := filepath.Join(dir, fmt.Sprintf(".godl-reloaded-%d", h.SavedAt.UnixNano()))
+	f, err := os.OpenFile(marker, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return !os.IsExist(err) // cannot record it: draw rather than hide
+	}
+	f.Close()
+	return true
 }

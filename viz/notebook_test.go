@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/godl-course/godl/nn"
 	"github.com/godl-course/godl/viz/assets"
 	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/janpfeifer/gonb/gonbui/protocol"
@@ -92,7 +94,7 @@ func TestNotebookDisplaySendsLibraryOnceAndBundle(t *testing.T) {
 		t.Errorf("%d waits for GoNB after 2 charts, want 2", n)
 	}
 	lib := msgs[0].Data[protocol.MIMETextHTML].(string)
-	if !strings.Contains(lib, "echarts padding") || !strings.Contains(lib, "window.__godlEcharts = ") {
+	if !strings.Contains(unpackLoader(t, lib), "echarts padding") || !strings.Contains(lib, `data-godl-echarts="loaded"`) {
 		t.Error("first output is not the echarts library")
 	}
 	for _, m := range msgs[1:] {
@@ -119,8 +121,8 @@ func TestNotebookDisplaySendsLibraryOnceAndBundle(t *testing.T) {
 		t.Fatal(err)
 	}
 	msgs = read()
-	if len(msgs) != 4 || !strings.Contains(msgs[0].Data[protocol.MIMETextHTML].(string), "echarts padding") ||
-		!strings.Contains(msgs[2].Data[protocol.MIMETextHTML].(string), "echarts padding") {
+	if len(msgs) != 4 || !strings.Contains(unpackLoader(t, msgs[0].Data[protocol.MIMETextHTML].(string)), "echarts padding") ||
+		!strings.Contains(unpackLoader(t, msgs[2].Data[protocol.MIMETextHTML].(string)), "echarts padding") {
 		t.Errorf("want library+chart twice, got %d outputs", len(msgs))
 	}
 }
@@ -139,5 +141,40 @@ func TestNotebookWithoutLibraryShowsPicture(t *testing.T) {
 	msgs := read()
 	if len(msgs) != 1 || msgs[0].Data[protocol.MIMEImagePNG] == nil {
 		t.Fatalf("want the chart's output with its picture, got %d outputs", len(msgs))
+	}
+}
+
+// A memoized model reloaded in several cells of one session draws its saved curves in the
+// first of them only; another saved training draws its own.
+func TestReloadedCurvesOncePerSession(t *testing.T) {
+	fakeEcharts(t)
+	read := captureNotebook(t)
+	read()
+	h := history(true)
+	h.SavedAt = time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC)
+	charts := func() int {
+		n := 0
+		for _, d := range read() {
+			if html, ok := d.Data[protocol.MIMETextHTML].(string); ok && strings.Contains(html, "reloaded: saved") {
+				n++
+			}
+		}
+		return n
+	}
+	for cell := range 3 { // three cells reload the same model
+		if err := LiveCurves().OnEvent(nn.Reloaded, h); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := charts(), map[bool]int{true: 1, false: 0}[cell == 0]; got != want {
+			t.Errorf("cell %d: %d reloaded-curves charts, want %d", cell, got, want)
+		}
+	}
+	retrained := history(true)
+	retrained.SavedAt = h.SavedAt.Add(time.Minute)
+	if err := LiveCurves().OnEvent(nn.Reloaded, retrained); err != nil {
+		t.Fatal(err)
+	}
+	if got := charts(); got != 1 {
+		t.Errorf("a newer save of the model: %d charts, want 1", got)
 	}
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
-	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -81,7 +80,7 @@ func ScatterChart(points *tensor.Tensor, labels []int, options ...Option) (*Char
 	}
 	c := &Chart{Title: title, Width: w, Height: h, option: option}
 	c.paint = func(dc draw.Canvas) error {
-		pl := plot.New()
+		pl := newPlot()
 		pl.X.Label.Text, pl.Y.Label.Text = s.xLabel, s.yLabel
 		pl.Legend.Top = true
 		pl.Add(plotter.NewGrid())

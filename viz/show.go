@@ -23,12 +23,14 @@ type Files struct {
 }
 
 // ChartsDirEnv names the environment variable choosing the folder where charts are written
-// outside a notebook; the default is "godl-charts" in the system's temporary folder.
+// outside a notebook; the default is the user's private folder "godl-<uid>/charts" in the
+// system's temporary folder.
 const ChartsDirEnv = "GODL_CHARTS_DIR"
 
 // Show displays the chart in the notebook (live chart + static picture in one output), or,
-// outside a notebook, writes it with [Chart.Save] into $GODL_CHARTS_DIR (default: the
-// "godl-charts" folder of the system's temporary folder) and prints the two paths.
+// outside a notebook, writes it with [Chart.Save] into $GODL_CHARTS_DIR (default: the folder
+// "godl-<uid>/charts" of the system's temporary folder, which only the user may open) and prints
+// the two paths.
 //
 // When the echarts library is missing, the static picture is still shown (or written) and the
 // error says to run `make setup`.
@@ -36,9 +38,9 @@ func (c *Chart) Show() (Files, error) {
 	if gonbui.IsNotebook {
 		return Files{}, c.display("")
 	}
-	dir := os.Getenv(ChartsDirEnv)
-	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "godl-charts")
+	dir, err := chartsDir()
+	if err != nil {
+		return Files{}, err
 	}
 	files, err := c.Save(dir)
 	if files.HTML != "" || files.PNG != "" {

@@ -33,3 +33,29 @@ func Summary(m *nn.Model) error {
 	}
 	return nil
 }
+
+// Tabular is a value with a text table and an HTML table: *nn.History, nn.ClassScores.
+type Tabular interface {
+	String() string
+	HTML() string
+}
+
+// Table shows v as a table: viz.Table(h) shows a training History epoch by epoch,
+// viz.Table(nn.PrecisionRecallF1(cm)) the per-class scores. In a notebook it is an HTML table
+// (with the text table as its plain-text form, for PDF export); elsewhere the text table is
+// printed. fmt.Println(v) prints the same text table.
+func Table(v Tabular) {
+	if v == nil {
+		fmt.Fprintln(os.Stderr, "viz: Table got nil; pass a History or nn.PrecisionRecallF1(cm)")
+		return
+	}
+	if gonbui.IsNotebook {
+		gonbui.SendData(&protocol.DisplayData{Data: map[protocol.MIMEType]any{
+			protocol.MIMETextHTML:  v.HTML(),
+			protocol.MIMETextPlain: v.String(),
+		}})
+		notebookSync()
+		return
+	}
+	fmt.Println(v.String())
+}

@@ -331,7 +331,7 @@ func TrajectoriesChart(f func(x, y float64) float64, paths []Series, options ...
 	}
 	c := &Chart{Title: title, Width: w, Height: h, option: option}
 	c.paint = func(dc draw.Canvas) error {
-		pl := plot.New()
+		pl := newPlot()
 		pl.X.Min, pl.X.Max, pl.Y.Min, pl.Y.Max = x0, x1, y0, y1
 		pl.X.Label.Text, pl.Y.Label.Text = "x", "y"
 		pl.Legend.Top = true

@@ -74,7 +74,9 @@ func WriteDir(dir string, fill func(tmp string) error) error {
 
 // ReplaceDir writes a new content for the folder dir with fill (into a temporary sibling), then
 // swaps it in place of the old dir, which is removed. Readers see the old or the new folder;
-// between the two renames dir is briefly absent. On any error the old dir is kept.
+// between the two renames dir is briefly absent, and two writers of the same dir at once may
+// fail: a folder that other processes read or write meanwhile is a versioned folder
+// ([WriteVersion], [ReadVersion]). On any error the old dir is kept.
 func ReplaceDir(dir string, fill func(tmp string) error) error {
 	tmp, err := tempDirBeside(dir)
 	if err != nil {

@@ -1,6 +1,11 @@
 // Browser checks of the inline charts, driven by viz/browsertest/run.sh (which executes the
 // notebook, trusts it and starts JupyterLab). Headless Debian Chromium through playwright-core.
 //
+// Also checks the library output (the course's echarts bundle, gzip + base64), that the charts
+// together use every series type and component viz has (viz/assets/echarts-bundle.json), and
+// each chart's option in echarts' development build of the bundle (scripts/echarts-bundle.mjs
+// --dev), which warns about any part missing from the bundle; pages fail on echarts warnings.
+//
 // Environment: LAB_URL, LAB_TOKEN, OUT (folder for screenshots), NOTEBOOK (the executed .ipynb),
 // EXPORT (its nbconvert HTML), LAB_TRUSTED and LAB_UNTRUSTED (notebook names in JupyterLab's
 // root), CHROMIUM (default /usr/bin/chromium), EXPECT_LIVE and EXPECT_STATIC (numbers of live
@@ -8,9 +13,11 @@
 //
 // Prints one PASS/FAIL line per check and "N passed, N failed"; exits 1 when a check failed.
 import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 
 const env = (name, def) => {
   const v = process.env[name] ?? def;
@@ -37,20 +44,26 @@ function pngSize(buf) {
   if (buf.length < 24 || buf.subarray(0, 8).toString('hex') !== sig || buf.subarray(12, 16).toString() !== 'IHDR') return null;
   return [buf.readUInt32BE(16), buf.readUInt32BE(20)];
 }
-const nb = JSON.parse(fs.readFileSync(NOTEBOOK, 'utf8'));
-const charts = []; // {id, live, width, height}
-let libraries = 0;
+const nbText = fs.readFileSync(NOTEBOOK, 'utf8');
+const nb = JSON.parse(nbText);
+const charts = []; // {id, live, width, height, option}
+let libraries = 0, library = null;
 for (const cell of nb.cells) {
   for (const out of cell.outputs ?? []) {
     const data = out.data ?? {};
     const html = [].concat(data['text/html'] ?? []).join('');
-    if (html.includes('data-godl-echarts="loaded"')) libraries++;
+    if (html.includes('data-godl-echarts="loaded"')) {
+      libraries++;
+      library = html;
+    }
     const m = html.match(/<div data-godl-chart="([^"]+)"/);
     if (!m) continue;
     const img = html.match(/<img src="data:image\/png;base64,([A-Za-z0-9+/=]+)" alt="[^"]*" width="(\d+)" height="(\d+)"/);
     const pngEntry = [].concat(data['image/png'] ?? []).join('').replace(/\s/g, '');
     const size = img ? pngSize(Buffer.from(img[1], 'base64')) : null;
-    const chart = { id: m[1], live: html.includes('<script>'), width: img ? +img[2] : 0, height: img ? +img[3] : 0 };
+    const opt = html.match(/var id = "[^"]+", height = \d+, option = (.*);\nvar script = /);
+    const chart = { id: m[1], live: html.includes('<script>'), width: img ? +img[2] : 0, height: img ? +img[3] : 0,
+      option: opt ? JSON.parse(opt[1]) : null };
     check(size && size[0] === chart.width && size[1] === chart.height && pngEntry === img[1],
       `saved notebook: chart ${chart.id} has its static PNG inline and as image/png`,
       size ? `${size[0]}x${size[1]} px` : 'no decodable PNG');
@@ -61,6 +74,34 @@ const live = charts.filter(c => c.live), still = charts.filter(c => !c.live);
 check(libraries === 1, 'saved notebook: the echarts library is sent exactly once', `${libraries} times`);
 check(live.length === EXPECT_LIVE && still.length === EXPECT_STATIC,
   `saved notebook: ${EXPECT_LIVE} live charts and ${EXPECT_STATIC} picture-only charts`, `found ${live.length} and ${still.length}`);
+check(live.every(c => c.option && typeof c.option === 'object'), 'saved notebook: every live chart carries its echarts option');
+
+// The library travels gzip-compressed in base64 (viz: echartsLoader) and is the course's bundle
+// (scripts/echarts-bundle.mjs), not the whole echarts.min.js.
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
+{
+  const packed = library && library.match(/var packed = "([A-Za-z0-9+/=]+)";/);
+  let src = '';
+  try { src = packed ? zlib.gunzipSync(Buffer.from(packed[1], 'base64')).toString('utf8') : ''; } catch (e) { src = ''; }
+  const banner = src.match(/\/\*! godl echarts bundle \w+: echarts ([\d.]+)/);
+  check(!!banner, "saved notebook: the echarts library is the course's bundle, gzip + base64",
+    banner ? `echarts ${banner[1]}: ${src.length} bytes unpacked, ${library.length} bytes in the notebook; notebook ${nbText.length} bytes`
+      : (packed ? 'not the course\'s bundle (the kernelspec names another file in GODL_ECHARTS_JS: run make setup)' : 'no packed library found'));
+}
+
+// Every series type and component viz's charts use (the top level of the list the bundle is
+// built from) is drawn by some chart of the notebook.
+const bundleList = JSON.parse(fs.readFileSync(path.join(ROOT, 'viz', 'assets', 'echarts-bundle.json'), 'utf8'));
+{
+  const seen = new Set();
+  for (const c of live) {
+    for (const key of Object.keys(c.option ?? {})) seen.add(key);
+    for (const s of [].concat(c.option?.series ?? [])) seen.add('series:' + s.type);
+  }
+  const missing = [...Object.keys(bundleList.series).map(t => 'series:' + t), ...Object.keys(bundleList.components)].filter(k => !seen.has(k));
+  check(missing.length === 0, 'saved notebook: the charts use every series type and component of viz (viz/assets/echarts-bundle.json)',
+    missing.length ? 'not drawn: ' + missing.join(' ') : [...seen].sort().join(' '));
+}
 
 // ---- Browser ----
 const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'godl-chromium-'));
@@ -70,7 +111,8 @@ const context = await chromium.launchPersistentContext(userDataDir, {
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 const external = []; // requests that left 127.0.0.1 and file://
-// nbconvert's HTML loads require.js and MathJax from a CDN. Offline, answer require.js with a
+// nbconvert's own template loads require.js and MathJax from a CDN (the course's exports load
+// nothing, and every request counts as a failure below). Offline, answer require.js with a
 // minimal AMD loader (it only has to define `define`, as the real one does, to exercise the
 // charts' AMD handling) that counts define() calls, and MathJax with an empty script.
 const AMD_SHIM = 'window.__amdCalls = 0; window.define = function(){ window.__amdCalls++; }; window.define.amd = {}; window.require = window.requirejs = function(){};';
@@ -83,9 +125,10 @@ await context.route(/^https?:\/\//, route => {
   return route.abort();
 });
 
+// Console errors, and echarts' own warnings ("[ECharts] ...") and the loader's ("godl: ...").
 function watch(page) {
   const errors = [];
-  page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('console', m => { if (m.type() === 'error' || /\[ECharts\]|^godl:/.test(m.text())) errors.push(m.text()); });
   page.on('pageerror', e => errors.push('page error: ' + e.message));
   return errors;
 }
@@ -144,6 +187,47 @@ async function checkLivePage(page, where, prefix) {
 const labUrl = name => `${LAB_URL}/lab/workspaces/${encodeURIComponent(name.replace(/\W/g, '-'))}/tree/${encodeURIComponent(name)}?reset&token=${TOKEN}`;
 
 try {
+  // ---- 1b. Every live chart's option in echarts' development build of the same list: it warns
+  // about what the production bundle silently leaves undrawn ("Series heatmap is used but not
+  // imported"), and about options it does not understand. ----
+  {
+    const dev = path.join(OUT, 'echarts.dev.js');
+    execFileSync('node', [path.join(ROOT, 'scripts', 'echarts-bundle.mjs'), '--dev', '--out', dev], { stdio: 'inherit' });
+    const page = await context.newPage();
+    const messages = [];
+    // echarts logs some of its complaints with console.log ("[ECharts] Specified `grid.containLabel`
+    // but no `use(LegacyGridContainLabel)`"), others as warnings or errors.
+    page.on('console', m => { if (/\[ECharts\]/.test(m.text()) || m.type() === 'error' || m.type() === 'warning') messages.push(`${m.type()}: ${m.text()}`); });
+    page.on('pageerror', e => messages.push('page error: ' + e.message));
+    await page.setContent('<!DOCTYPE html><html><head><meta charset="utf-8"></head><body></body></html>');
+    await page.addScriptTag({ content: '(function(){var exports = {}; var module = {exports: exports};\n' + fs.readFileSync(dev, 'utf8') + '\n;window.__devEcharts = module.exports;})();' });
+    for (const [k, c] of live.entries()) {
+      const before = messages.length;
+      const r = await page.evaluate(async ({ option, width, height }) => {
+        const el = document.createElement('div');
+        el.style.width = width + 'px'; el.style.height = height + 'px';
+        document.body.appendChild(el);
+        const chart = window.__devEcharts.init(el, null, { renderer: 'canvas' });
+        chart.setOption(option);
+        await new Promise(r => setTimeout(r, 1200)); // animations
+        const cv = el.querySelector('canvas');
+        const d = cv.getContext('2d').getImageData(0, 0, cv.width, cv.height).data;
+        let inked = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && (d[i] < 240 || d[i + 1] < 240 || d[i + 2] < 240)) inked++;
+        const types = chart.getModel().getSeries().map(s => s.subType);
+        chart.dispose(); el.remove();
+        return { inked, types };
+      }, c);
+      const types = [].concat(c.option.series ?? []).map(s => s.type);
+      const msgs = messages.slice(before);
+      check(msgs.length === 0 && r.inked > 1000 && r.types.length === types.length,
+        `echarts development build: live chart ${k + 1} (${c.id}, ${[...new Set(types)].join('+')}) draws with no warning`,
+        msgs.length ? msgs.slice(0, 3).join(' | ') : `${r.inked} drawn pixels, ${r.types.length} of ${types.length} series`);
+    }
+    check(messages.length === 0, 'echarts development build: no echarts message, warning or error at all', messages.slice(0, 5).join(' | '));
+    await page.close();
+  }
+
   // ---- 2. JupyterLab, trusted notebook: every live chart drawn, no console error. ----
   {
     const page = await context.newPage();
@@ -216,6 +300,9 @@ try {
   {
     const page = await context.newPage();
     const errors = watch(page);
+    // The export loads nothing (scripts/offline_html.py: no require.js): the shim stands in for
+    // the AMD loader of classic Notebook and of pages that have one.
+    await page.addInitScript(AMD_SHIM);
     await page.goto('file://' + path.resolve(EXPORT), { waitUntil: 'load' });
     check(await page.evaluate(() => typeof window.define === 'function' && !!window.define.amd), 'nbconvert HTML: AMD define is present');
     await checkLivePage(page, 'nbconvert HTML', 'export');
@@ -242,8 +329,7 @@ try {
     void browser;
   }
 
-  const ours = external.filter(u => !/cdnjs\.cloudflare\.com\/ajax\/libs\/(require\.js|mathjax)\//.test(u));
-  check(ours.length === 0, 'no network request outside 127.0.0.1 but nbconvert\'s own require.js/MathJax', ours.slice(0, 5).join(' '));
+  check(external.length === 0, 'no network request outside 127.0.0.1 (the export is self-contained)', external.slice(0, 5).join(' '));
 } catch (e) {
   check(false, 'browser session', e.stack || String(e));
 } finally {

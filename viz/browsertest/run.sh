@@ -6,7 +6,11 @@
 #   - JupyterLab, with the notebook untrusted, shows every chart's static PNG and runs no script;
 #   - the nbconvert HTML export draws the live charts too (AMD `define` present), and shows the
 #     static PNGs with JavaScript turned off;
-#   - the saved notebook holds the echarts library once and each chart's PNG.
+#   - exported pages load nothing from the network and show the formulas of the markdown cells
+#     typeset, with JavaScript or without (export_offline.mjs);
+#   - the saved notebook holds the echarts library once (the course's bundle, gzip + base64) and
+#     each chart's PNG, its charts use every series type and component viz has, and each chart's
+#     option draws in echarts' development build of the bundle with no warning.
 # Screenshots and logs go to build/browser/. Prints "N passed, N failed"; the exit code is the
 # result. JupyterLab (127.0.0.1, random free port, token) is always stopped at the end.
 # Needs: make setup, and viz/browsertest/setup.sh (Chromium, playwright-core).
@@ -23,6 +27,8 @@ fail() { echo "browsertest: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
 [ -f node_modules/playwright-core/package.json ] || fail "playwright-core is not installed: run viz/browsertest/setup.sh (npm ci)"
 [ -x .venv/bin/jupyter ] || fail ".venv is missing: run make setup"
 command -v node >/dev/null || fail "node not found (apt-get install nodejs)"
+# The charts' echarts bundle, as make setup builds it ("up to date" when it is).
+node scripts/echarts-bundle.mjs || fail "the echarts bundle was not built (scripts/echarts-bundle.mjs; make setup)"
 
 rm -rf "$OUT"
 mkdir -p "$OUT/lab"
@@ -91,9 +97,17 @@ curl -sf -m 2 -H "Authorization: token $TOKEN" "$LAB_URL/api/status" >/dev/null 
 echo "==> checking in headless Chromium"
 set +e
 LAB_URL="$LAB_URL" LAB_TOKEN="$TOKEN" OUT="$OUT" NOTEBOOK="$OUT/charts.ipynb" EXPORT="$OUT/charts.html" \
-  LAB_TRUSTED=charts.ipynb LAB_UNTRUSTED=untrusted.ipynb EXPECT_LIVE=6 EXPECT_STATIC=2 \
+  LAB_TRUSTED=charts.ipynb LAB_UNTRUSTED=untrusted.ipynb EXPECT_LIVE=14 EXPECT_STATIC=2 \
   timeout 600 node viz/browsertest/check.mjs
 rc=$?
+# The exported pages offline (export_offline.mjs): a course notebook with formulas, exported with
+# its saved outputs, and the executed chart notebook's export: formulas typeset, no request.
+echo "==> exported pages with the network cut off (formulas typeset, nothing loaded)"
+.venv/bin/python scripts/offline_html.py notebooks/02-forward-backward.ipynb "$OUT/offline-02.html" \
+  && OUT="$OUT" PAGES="$OUT/offline-02.html $OUT/charts.html" FORMULA_PAGES="$OUT/offline-02.html" \
+    timeout 300 node viz/browsertest/export_offline.mjs
+rc2=$?
 set -e
 echo "screenshots: $OUT/*.png"
+[ $rc -ne 0 ] || exit $rc2
 exit $rc
