@@ -3,10 +3,11 @@ package datasets
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/godl-course/godl/internal/privdir"
 )
 
 // EnvCacheDir names the environment variable that sets the cache folder of all data sets.
@@ -56,32 +57,17 @@ func defaultDir(env string, sub ...string) (string, error) {
 	return filepath.Join(append([]string{root}, sub...)...), nil
 }
 
-// privateTempDir returns <os.TempDir()>/godl-<uid>, created with mode 0700 when missing. An
-// existing one must be a folder (not a link) owned by the current user that other users cannot
-// write in.
+// privateTempDir returns <os.TempDir()>/godl-<uid> (internal/privdir: created with mode 0700,
+// refused when it is a link or another user's, or others may write in it).
 func privateTempDir() (string, error) {
-	dir := filepath.Join(os.TempDir(), privateTempName())
-	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-		return dir, fmt.Errorf("datasets: cannot create the data cache folder %s (%v); set $%s to a folder of yours (e.g. export %s=$PWD/data)", dir, err, EnvCacheDir, EnvCacheDir)
-	}
-	st, err := os.Lstat(dir)
-	if err != nil {
-		return dir, fmt.Errorf("datasets: data cache folder %s: %v", dir, err)
-	}
-	why := ""
-	switch uid, known := fileOwner(st); {
-	case st.Mode()&fs.ModeSymlink != 0:
-		why = "is a symbolic link"
-	case !st.IsDir():
-		why = "is not a folder"
-	case known && uid != os.Getuid():
-		why = fmt.Sprintf("belongs to user %d, not to you (user %d)", uid, os.Getuid())
-	case othersMayWrite(st):
-		why = fmt.Sprintf("can be written by other users (mode %v)", st.Mode())
-	}
-	if why != "" {
+	dir, err := privdir.Root()
+	var unsafe *privdir.UnsafeError
+	switch {
+	case errors.As(err, &unsafe):
 		return dir, fmt.Errorf("datasets: the data cache folder %s (used because neither $XDG_CACHE_HOME nor $HOME is set) %s: other users may have put files in it, so it is not used; set $%s to a folder of yours (e.g. export %s=$PWD/data) or set $HOME, or remove %s if you trust nothing in it",
-			dir, why, EnvCacheDir, EnvCacheDir, dir)
+			dir, unsafe.Why, EnvCacheDir, EnvCacheDir, dir)
+	case err != nil:
+		return dir, fmt.Errorf("datasets: %v; set $%s to a folder of yours (e.g. export %s=$PWD/data)", err, EnvCacheDir, EnvCacheDir)
 	}
 	return dir, nil
 }
@@ -97,7 +83,7 @@ func processCacheDir(unsafe string) string {
 	processCache.Lock()
 	defer processCache.Unlock()
 	if processCache.dir == "" {
-		tmp, err := os.MkdirTemp("", privateTempName()+"-")
+		tmp, err := os.MkdirTemp("", "godl-datasets-")
 		if err != nil {
 			return unsafe
 		}

@@ -53,7 +53,7 @@ func TestCacheDirWithoutHome(t *testing.T) {
 			}
 		}
 	}
-	checkRefused("can be written by other users (mode drwxrwxrwx)")
+	checkRefused("can be written by other users (mode -rwxrwxrwx)")
 
 	// A link planted there.
 	os.Remove(private)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/godl-course/godl/datasets"
 	"github.com/godl-course/godl/internal/atomicfile"
+	"github.com/godl-course/godl/internal/privdir"
 )
 
 // ModelsDir is where [Memo] keeps trained models: $GODL_MODELS if set, else
@@ -33,13 +34,13 @@ func modelsDir() (string, error) {
 	if d, err := os.UserCacheDir(); err == nil {
 		return filepath.Join(d, "godl", "models"), nil
 	}
-	private := filepath.Join(os.TempDir(), "godl-"+userTag())
-	dir := filepath.Join(private, "models")
-	if err := os.Mkdir(private, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-		return dir, fmt.Errorf("nn.Memo: no home folder ($HOME and $XDG_CACHE_HOME are unset) and cannot create the private folder %s for the models: %w; set GODL_MODELS to a folder of your own", private, err)
-	}
-	if err := checkPrivate(private); err != nil {
-		return dir, fmt.Errorf("nn.Memo: no home folder ($HOME and $XDG_CACHE_HOME are unset), and the fallback folder for the models, %s, %v: another user may have put models there for Memo to load; set GODL_MODELS to a folder of your own (e.g. GODL_MODELS=$PWD/models), or delete %s if it is yours", private, err, private)
+	dir, err := privdir.Sub("models")
+	var unsafe *privdir.UnsafeError
+	switch {
+	case errors.As(err, &unsafe):
+		return dir, fmt.Errorf("nn.Memo: no home folder ($HOME and $XDG_CACHE_HOME are unset), and the fallback folder for the models, %s, %s: another user may have put models there for Memo to load; set GODL_MODELS to a folder of your own (e.g. GODL_MODELS=$PWD/models), or delete %s if it is yours", unsafe.Dir, unsafe.Why, unsafe.Dir)
+	case err != nil:
+		return dir, fmt.Errorf("nn.Memo: no home folder ($HOME and $XDG_CACHE_HOME are unset) and no private folder for the models: %w; set GODL_MODELS to a folder of your own", err)
 	}
 	return dir, nil
 }

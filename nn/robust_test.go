@@ -385,6 +385,6 @@ func TestModelsDirFallbackIsPrivate(t *testing.T) {
 	require.NoError(t, os.RemoveAll(private))
 	require.NoError(t, os.Symlink(t.TempDir(), private))
 	err = memoRun()
-	require.ErrorContains(t, err, "is not a folder")
+	require.ErrorContains(t, err, "is a symbolic link")
 	require.Equal(t, 1, trained)
 }
