@@ -10,6 +10,16 @@ shows). Its check cell is tagged `exercise-check` and prints a line starting wit
 "FAIL". A notebook with exercises runs twice: as committed, where every check cell must print
 FAIL (an unfilled TODO must not pass), and with the solutions in place of the exercise cells,
 where every check cell must print PASS and no FAIL.
+Wrong solutions. Next to a reference solution `NAME.gocell`, files `NAME.wrong-LABEL.gocell` hold
+plausible wrong answers (an off-by-one, the library's own implementation, ...) that its check
+must reject. They cost no second run: in the solved run, each is executed just before the
+exercise cell, followed by a copy of the exercise's check cell, which must print a FAIL line and
+no PASS line; then the reference solution runs as usual and, as GoNB keeps declarations by name,
+replaces whatever the wrong one declared. A wrong solution that does not compile, or that its
+check lets pass, fails the notebook with the file's name and the check's output. The inserted
+cells are left out of the saved .solved.ipynb. Likewise, files `NAME.alt-LABEL.gocell` hold other
+correct forms of the answer (nn.Conv2D(filters, 1) for nn.Dense(filters), ...): their check must
+print PASS and no FAIL. --show-wrong prints each one's verdict and the seconds they took.
 A notebook fails when any cell produces an `error` output, prints a Go panic / a GoNB failure
 on stderr, or prints a line starting with "FAIL:" (what check cells print), except in cells
 tagged `exercise-check`: those check a student's unfilled TODO and are expected to fail until
@@ -17,7 +27,7 @@ the exercise is done. The report names the notebook, the cell number and the fir
 the error. Committed notebooks must carry no outputs (they are rendered in build/ instead).
 
     python scripts/run_notebooks.py [--out build/notebooks] [--kernel go-dl]
-                                    [--timeout SECONDS] PATH...
+                                    [--timeout SECONDS] [--show-wrong] PATH...
 
 PATH is a notebook or a folder searched recursively for *.ipynb. With --out, the executed
 copies (.ipynb) and their HTML exports are written there, mirroring the source folders. The
@@ -73,12 +83,14 @@ def gonb_error_text(html_text: str) -> str:
     return "\n".join(ln.strip() for ln in t.splitlines() if ln.strip())
 
 
-def cell_failures(nb) -> list[str]:
-    """Returns one message per failed cell: its number, and the error's first lines."""
+def cell_failures(cells, only_errors: bool = False) -> list[str]:
+    """Returns one message per failed cell: its number, and the error's first lines. With
+    only_errors, a "FAIL:" line printed by the cell is no failure. Cells the runner inserted to
+    try wrong solutions are judged by wrong_failures, and not counted."""
     failures = []
     code_no = 0
-    for idx, cell in enumerate(nb.cells):
-        if cell.cell_type != "code":
+    for idx, cell in enumerate(cells):
+        if cell.cell_type != "code" or (inserted(cell) and not only_errors):
             continue
         code_no += 1
         outs = cell.get("outputs", [])
@@ -97,7 +109,7 @@ def cell_failures(nb) -> list[str]:
             found.insert(0, "\n".join(reports))
         if any(marker in stderr for marker in STDERR_FAILURES):
             found.insert(0, stderr)
-        if "exercise-check" not in cell.get("metadata", {}).get("tags", []):
+        if "exercise-check" not in cell.get("metadata", {}).get("tags", []) and not only_errors:
             found.extend(ln for ln in stdout.splitlines() if ln.startswith("FAIL:"))
         if found:
             src = cell.source.strip().splitlines()
@@ -131,21 +143,118 @@ def tags(cell) -> list[str]:
     return cell.get("metadata", {}).get("tags", [])
 
 
+# Cells the runner inserts into the solved run to try a wrong solution against a check.
+WRONG, WRONG_CHECK = "exercise-wrong", "exercise-wrong-check"
+
+
+def wrong_solutions(sol: pathlib.Path) -> list[pathlib.Path]:
+    """The wrong solutions (NAME.wrong-LABEL.gocell), then the other correct ones
+    (NAME.alt-LABEL.gocell), shipped next to the reference solution sol."""
+    stem = sol.name.removesuffix(".gocell")
+    return sorted(sol.parent.glob(stem + ".wrong-*.gocell")) + sorted(sol.parent.glob(stem + ".alt-*.gocell"))
+
+
+def inserted(cell) -> bool:
+    return bool({WRONG, WRONG_CHECK} & set(tags(cell)))
+
+
 def with_solutions(nb, path: pathlib.Path, root: pathlib.Path) -> tuple[object, list[str]]:
-    """Returns a copy of nb whose exercise cells hold their reference solutions."""
+    """Returns a copy of nb whose exercise cells hold their reference solutions, each preceded
+    by its wrong solutions, each of those followed by a copy of the exercise's check cell."""
     problems = []
     solved = copy.deepcopy(nb)
+    cells = []
     for i, cell in enumerate(solved.cells):
         if "exercise" not in tags(cell):
+            cells.append(cell)
             continue
         name = cell.get("metadata", {}).get("godl", {}).get("solution")
         sol = root / path.stem / str(name)
         if not name or not sol.is_file():
             problems.append(f"exercise cell (index {i}) has no solution file {sol} "
                             f"(metadata godl.solution = {name!r})")
+            cells.append(cell)
             continue
+        checks = []
+        for c in solved.cells[i + 1:]:
+            if c.cell_type == "code" and "exercise-check" in tags(c):
+                checks.append(c)
+            elif c.cell_type == "code":
+                break
+        for wrong in wrong_solutions(sol):
+            label = f"{path.stem}/{wrong.name}"
+            w = nbformat.v4.new_code_cell(wrong.read_text(encoding="utf-8").rstrip("\n"))
+            w.metadata.update(tags=[WRONG], godl={"wrong": label})
+            cells.append(w)
+            for c in checks:
+                k = nbformat.v4.new_code_cell(c.source)
+                k.metadata.update(tags=[WRONG_CHECK], godl={"wrong": label})
+                cells.append(k)
+            if not checks:
+                problems.append(f"{label}: exercise cell (index {i}) has no check cell to try it on")
         cell.source = sol.read_text(encoding="utf-8").rstrip("\n")
+        cells.append(cell)
+    solved.cells = cells
     return solved, problems
+
+
+def wrong_verdicts(nb) -> list[str]:
+    """For --show-wrong: each wrong or other solution tried, with its check's verdict lines."""
+    out = []
+    for cell in nb.cells:
+        if WRONG_CHECK in tags(cell):
+            passes, fails = check_lines(cell)
+            out.append(f"{cell.metadata['godl']['wrong']}: " + (" / ".join(fails + passes) or "(no verdict)"))
+    return out
+
+
+def inserted_seconds(nb) -> float:
+    """Seconds spent running the inserted cells (nbclient records each cell's timing)."""
+    from datetime import datetime
+    total = 0.0
+    for cell in nb.cells:
+        t = cell.get("metadata", {}).get("execution", {})
+        if inserted(cell) and "iopub.execute_input" in t and "shell.execute_reply" in t:
+            parse = lambda v: datetime.fromisoformat(v.replace("Z", "+00:00"))
+            total += (parse(t["shell.execute_reply"]) - parse(t["iopub.execute_input"])).total_seconds()
+    return total
+
+
+def wrong_failures(nb) -> list[str]:
+    """Each wrong solution must compile, and every check tried on it must print FAIL, not PASS;
+    each other correct solution (.alt-) must compile and pass."""
+    problems = []
+    broken = set()  # wrong solutions that did not compile: their checks prove nothing more
+    for cell in nb.cells:
+        label = cell.get("metadata", {}).get("godl", {}).get("wrong")
+        alt = ".alt-" in str(label)
+        if label in broken:
+            continue
+        if WRONG in tags(cell):
+            errs = cell_failures([cell], only_errors=True)
+            if errs:
+                broken.add(label)
+                problems.append(f"{'other' if alt else 'wrong'} solution {label} does not run (it must compile, so that its "
+                                "check can judge it): " + errs[0].split("\n", 1)[-1].strip())
+        elif WRONG_CHECK in tags(cell) and alt:
+            passes, fails = check_lines(cell)
+            if fails or not passes:
+                problems.append(f"other correct solution {label} does not pass its check: "
+                                + ("; ".join(fails) or "no PASS line"))
+        elif WRONG_CHECK in tags(cell):
+            passes, fails = check_lines(cell)
+            if passes or not fails:
+                text = "".join(o.get("text", "") for o in cell.get("outputs", []) if o.output_type == "stream")
+                shown = "\n".join(text.strip().splitlines()[:8]) or "(no output)"
+                problems.append(f"wrong solution {label} is not rejected by its check "
+                                f"(it must print FAIL):\n{shown}")
+    return problems
+
+
+def without_inserted(nb):
+    """nb without the cells inserted to try the wrong solutions."""
+    nb.cells = [c for c in nb.cells if not inserted(c)]
+    return nb
 
 
 def check_lines(cell) -> tuple[list[str], list[str]]:
@@ -183,7 +292,7 @@ def execute(nb, path: pathlib.Path, args) -> tuple[list[str], float]:
         problems.append(f"the kernel died: {e}")
     except Exception as e:  # noqa: BLE001 - report any failure to start or run the kernel
         problems.append(f"{type(e).__name__}: {e}")
-    return problems + cell_failures(nb), time.monotonic() - start
+    return problems + cell_failures(nb.cells), time.monotonic() - start
 
 
 def save(nb, out: pathlib.Path) -> list[str]:
@@ -208,6 +317,8 @@ def main() -> int:
                     help="do not fail on notebooks committed with outputs")
     ap.add_argument("--solutions", default=str(SOLUTIONS),
                     help="folder of reference solutions (default: solutions/ at the repository root)")
+    ap.add_argument("--show-wrong", action="store_true",
+                    help="print the check's verdict on each wrong (and other correct) solution")
     ap.add_argument("--no-solutions", action="store_true",
                     help="do not run notebooks a second time with the reference solutions")
     args = ap.parse_args()
@@ -223,7 +334,7 @@ def main() -> int:
         if has_outputs(nb) and not args.allow_outputs:
             problems.append("committed with outputs: clear them (Edit > Clear Outputs of All Cells) before committing")
         has_exercises = any("exercise" in tags(c) for c in nb.cells)
-        solved = None
+        solved, n_wrong = None, 0
         if has_exercises and not args.no_solutions:
             solved, sol_problems = with_solutions(nb, path, pathlib.Path(args.solutions))
             problems.extend(sol_problems)
@@ -236,6 +347,12 @@ def main() -> int:
             sol_run, sol_elapsed = execute(solved, path, args)
             elapsed += sol_elapsed
             problems.extend("with the reference solutions: " + p for p in sol_run)
+            problems.extend(wrong_failures(solved))
+            if args.show_wrong:
+                print("\n".join("  tried " + v for v in wrong_verdicts(solved)))
+                print(f"  time spent on the wrong and other solutions: {inserted_seconds(solved):.1f}s")
+            n_wrong = sum(WRONG in tags(c) and ".wrong-" in c.metadata["godl"]["wrong"] for c in solved.cells)
+            without_inserted(solved)
             problems.extend(exercise_failures(solved, solved=True))
             if args.out:
                 problems.extend(save(solved, pathlib.Path(args.out) / rel.with_name(rel.stem + ".solved.ipynb")))
@@ -246,7 +363,9 @@ def main() -> int:
                 print("  - " + p.replace("\n", "\n    "))
         else:
             passed += 1
-            print(f"ok   {rel} ({elapsed:.1f}s)" + (" (exercises: FAIL unfilled, PASS solved)" if solved is not None else ""))
+            print(f"ok   {rel} ({elapsed:.1f}s)" + (" (exercises: FAIL unfilled, PASS solved"
+                                                 + (f", {n_wrong} wrong rejected" if n_wrong else "") + ")"
+                                                 if solved is not None else ""))
         sys.stdout.flush()
     print(f"notebooks: {passed} passed, {failed} failed")
     return 1 if failed else 0

@@ -95,3 +95,39 @@ def test_exercises_fail_unfilled_and_pass_solved(tmp_path):
     exercise_notebook(tmp_path / "ex_missing.ipynb", solution="nope.gocell")
     code, out = run("--solutions", sols, tmp_path / "ex_missing.ipynb")
     assert code == 1 and "has no solution file" in out, out
+
+
+def test_wrong_solutions_must_fail(tmp_path):
+    """A wrong solution shipped as NAME.wrong-LABEL.gocell is tried in the solved run, before the
+    reference solution: its check must print FAIL. One that passes is reported by name with the
+    check's output; the reference solution, declared after it, still replaces it."""
+    sols = tmp_path / "solutions"
+    (sols / "ex_w").mkdir(parents=True)
+    (sols / "ex_w" / "double.gocell").write_text("func Double(x int) int {\n\treturn 2 * x\n}\n")
+    (sols / "ex_w" / "double.wrong-plus-one.gocell").write_text("func Double(x int) int {\n\treturn x + 1\n}\n")
+    # Another correct form (NAME.alt-LABEL.gocell) must pass.
+    (sols / "ex_w" / "double.alt-shift.gocell").write_text("func Double(x int) int {\n\treturn x << 1\n}\n")
+    exercise_notebook(tmp_path / "ex_w.ipynb")
+    out_dir = tmp_path / "out"
+    code, out = run("--solutions", sols, "--out", out_dir, tmp_path / "ex_w.ipynb")
+    assert code == 0, out
+    assert "1 wrong rejected" in out, out
+    assert "other correct solution" not in out, out
+    # The saved solved copy has the notebook's cells only, the reference solution's check passing.
+    solved = nbformat.read(next(out_dir.rglob("ex_w.solved.ipynb")), as_version=4)
+    assert len(solved.cells) == 2
+    assert "PASS: Double(21) = 42" in solved.cells[1].outputs[0]["text"]
+
+    # A wrong solution that the check lets through fails the notebook, named with the output.
+    (sols / "ex_w" / "double.wrong-hardcoded.gocell").write_text(
+        "func Double(x int) int {\n\tif x == 21 {\n\t\treturn 42\n\t}\n\treturn x\n}\n")
+    code, out = run("--solutions", sols, tmp_path / "ex_w.ipynb")
+    assert code == 1, out
+    assert "wrong solution ex_w/double.wrong-hardcoded.gocell is not rejected" in out, out
+    assert "PASS: Double(21) = 42" in out, out
+    assert "double.wrong-plus-one.gocell" not in out, out
+    # ... and so does one that does not compile (it would prove nothing).
+    (sols / "ex_w" / "double.wrong-hardcoded.gocell").unlink()
+    (sols / "ex_w" / "double.wrong-typo.gocell").write_text("func Double(x int) int {\n\treturn y\n}\n")
+    code, out = run("--solutions", sols, tmp_path / "ex_w.ipynb")
+    assert code == 1 and "wrong solution ex_w/double.wrong-typo.gocell does not run" in out, out

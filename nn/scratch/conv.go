@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/godl-course/godl/internal/calls"
 	"github.com/godl-course/godl/tensor"
 )
 
@@ -102,6 +103,7 @@ func checkConvShapes(where string, x, w *tensor.Tensor) {
 // for x [N, H, W, Cin], W [KH, KW, Cin, Cout], b [Cout]; y is [N, Ho, Wo, Cout].
 // b may be nil (no bias).
 func Conv2DForward(x, w, b *tensor.Tensor, stride, padding int) *tensor.Tensor {
+	calls.Count("scratch.Conv2DForward")
 	checkConvShapes("Conv2DForward", x, w)
 	s := max(stride, 1)
 	n, h, wd, cin := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
@@ -152,6 +154,7 @@ func Conv2DForward(x, w, b *tensor.Tensor, stride, padding int) *tensor.Tensor {
 //
 // The last one "scatters" each Δy back through the same kernel that gathered it.
 func Conv2DBackward(x, w, dy *tensor.Tensor, stride, padding int) (dx, dw, db *tensor.Tensor) {
+	calls.Count("scratch.Conv2DBackward")
 	checkConvShapes("Conv2DBackward", x, w)
 	s := max(stride, 1)
 	n, h, wd, cin := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]

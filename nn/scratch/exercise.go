@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/godl-course/godl/internal/calls"
 	"github.com/godl-course/godl/tensor"
 )
 
@@ -57,6 +58,7 @@ func CheckLinearBackward(impl LinearBackwardFunc) *CheckResult {
 	loss := func(*tensor.Tensor) float64 { return dot(LinearForward(x, w, b), dy) }
 	func() {
 		defer recoverInto(res, "backward")
+		defer usesLibrary(res, "LinearBackward")()
 		dx, dw, db := impl(x.Clone(), w.Clone(), dy.Clone())
 		var g GradChecker
 		res.add(g.Check("∂L/∂x", loss, x, dx))
@@ -89,6 +91,7 @@ func CheckConv2DBackward(impl Conv2DBackwardFunc) *CheckResult {
 		prefix := fmt.Sprintf("stride %d, padding %d, ", cfg.stride, cfg.padding)
 		func() {
 			defer recoverInto(res, "backward")
+			defer usesLibrary(res, "Conv2DBackward")()
 			dx, dw, db := impl(x.Clone(), w.Clone(), dy.Clone(), cfg.stride, cfg.padding)
 			var g GradChecker
 			res.add(g.Check(prefix+"∂L/∂x", loss, x, dx))
@@ -122,6 +125,7 @@ func CheckMaxPool2DBackward(impl MaxPool2DBackwardFunc) *CheckResult {
 		name := fmt.Sprintf("window %d×%d, stride %d, ∂L/∂x", cfg.size, cfg.size, cfg.stride)
 		func() {
 			defer recoverInto(res, "backward")
+			defer usesLibrary(res, "MaxPool2DBackward")()
 			dx := impl(x.Clone(), dy.Clone(), cfg.size, cfg.stride)
 			res.add(GradChecker{}.Check(name, loss, x, dx))
 		}()
@@ -138,4 +142,24 @@ func distinctValues(rng interface{ Perm(int) []int }, shape ...int) *tensor.Tens
 		t.Data[i] = 0.1 * float64(p)
 	}
 	return t
+}
+
+// Calls returns how many times the function name of this package (e.g. "Conv2DForward") has run
+// in this program (a notebook cell). Exercise checks use it to tell a function that calls the
+// library's own implementation from one that computes the result itself.
+func Calls(name string) int64 { return calls.N("scratch." + name) }
+
+// libraryAllowed turns off usesLibrary: the package's tests check the Check functions with the
+// library's own implementations.
+var libraryAllowed bool
+
+// usesLibrary returns a function that, deferred, adds a FAIL report to res when the library's own
+// name ran in between: the exercise is to write it, not to call it.
+func usesLibrary(res *CheckResult, name string) func() {
+	before := Calls(name)
+	return func() {
+		if Calls(name) > before && !libraryAllowed && res.ownCodeProblem() == "" {
+			res.fail("own code", fmt.Sprintf("this calls scratch.%s, the library's own implementation: write the loops yourself", name))
+		}
+	}
 }

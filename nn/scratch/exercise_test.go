@@ -42,7 +42,7 @@ func TestCheckLinearBackward(t *testing.T) {
 		t.Fatalf("transposed ∂L/∂W:\n%s", out)
 	}
 
-	out = captureOutput(func() { res = CheckLinearBackward(LinearBackward) })
+	out = captureOutput(func() { res = allowingLibrary(func() *CheckResult { return CheckLinearBackward(LinearBackward) }) })
 	if !res.OK() || strings.Count(out, "PASS: relative error") != 3 || !strings.Contains(out, "PASS: all gradients agree") {
 		t.Fatalf("the reference must pass:\n%s", out)
 	}
@@ -99,7 +99,7 @@ func TestCheckConv2DBackward(t *testing.T) {
 		}
 	}
 
-	out = captureOutput(func() { res = CheckConv2DBackward(Conv2DBackward) })
+	out = captureOutput(func() { res = allowingLibrary(func() *CheckResult { return CheckConv2DBackward(Conv2DBackward) }) })
 	if !res.OK() || strings.Count(out, "PASS: relative error") != 6 {
 		t.Fatalf("the reference must pass:\n%s", out)
 	}
@@ -134,7 +134,9 @@ func TestCheckMaxPool2DBackward(t *testing.T) {
 		t.Fatalf("a panic in student code must become a FAIL line:\n%s", out)
 	}
 
-	out = captureOutput(func() { res = CheckMaxPool2DBackward(MaxPool2DBackward) })
+	out = captureOutput(func() {
+		res = allowingLibrary(func() *CheckResult { return CheckMaxPool2DBackward(MaxPool2DBackward) })
+	})
 	if !res.OK() || strings.Count(out, "PASS: relative error") != 2 {
 		t.Fatalf("the reference must pass:\n%s", out)
 	}

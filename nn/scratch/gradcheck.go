@@ -207,6 +207,8 @@ func (c *CheckResult) String() string {
 		sb.WriteString("FAIL: nothing was checked\n")
 	case c.OK():
 		sb.WriteString("PASS: all gradients agree with the numerical ones\n")
+	case c.ownCodeProblem() != "":
+		sb.WriteString("FAIL: " + c.ownCodeProblem() + "\n")
 	default:
 		sb.WriteString("FAIL: fix the gradients marked FAIL above\n")
 	}
@@ -214,6 +216,17 @@ func (c *CheckResult) String() string {
 }
 
 func (c *CheckResult) add(r Report) { c.Reports = append(c.Reports, r) }
+
+// ownCodeProblem is the problem of the first "own code" report (the exercise's function calls
+// the library's implementation), "" when there is none.
+func (c *CheckResult) ownCodeProblem() string {
+	for _, r := range c.Reports {
+		if r.Name == "own code" {
+			return r.Problem
+		}
+	}
+	return ""
+}
 
 func (c *CheckResult) fail(name, problem string) {
 	c.add(Report{Name: name, Threshold: DefaultThreshold, Problem: problem})

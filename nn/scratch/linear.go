@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/godl-course/godl/internal/calls"
 	"github.com/godl-course/godl/tensor"
 )
 
@@ -86,6 +87,7 @@ func LinearForward(x, w, b *tensor.Tensor) *tensor.Tensor {
 //	∂L/∂W = xᵀ·Δy    (∂L/∂W_{i,o} = Σ_n x_{n,i} Δy_{n,o})
 //	∂L/∂b = Σ_n Δy_{n,o}
 func LinearBackward(x, w, dy *tensor.Tensor) (dx, dw, db *tensor.Tensor) {
+	calls.Count("scratch.LinearBackward")
 	checkLinearShapes("LinearBackward", x, w)
 	mustGradShape("LinearBackward", dy, []int{x.Shape[0], w.Shape[1]})
 	n, in, out := x.Shape[0], w.Shape[0], w.Shape[1]

@@ -3,6 +3,7 @@ package scratch
 import (
 	"fmt"
 
+	"github.com/godl-course/godl/internal/calls"
 	"github.com/godl-course/godl/tensor"
 )
 
@@ -110,6 +111,7 @@ func maxPool(where string, x *tensor.Tensor, size, stride int) (*tensor.Tensor, 
 // MaxPool2DForward returns y_{n,i,j,c} = max_{k,l} x_{n, i·stride+k, j·stride+l, c} for
 // size×size windows; x is [N, H, W, C].
 func MaxPool2DForward(x *tensor.Tensor, size, stride int) *tensor.Tensor {
+	calls.Count("scratch.MaxPool2DForward")
 	y, _ := maxPool("MaxPool2DForward", x, size, stride)
 	return y
 }
@@ -117,6 +119,7 @@ func MaxPool2DForward(x *tensor.Tensor, size, stride int) *tensor.Tensor {
 // MaxPool2DBackward returns ∂L/∂x for [MaxPool2DForward] given Δy: each Δy_{n,i,j,c} goes to the
 // position of its window's max, all other positions get 0.
 func MaxPool2DBackward(x, dy *tensor.Tensor, size, stride int) *tensor.Tensor {
+	calls.Count("scratch.MaxPool2DBackward")
 	p := &MaxPool2DLayer{Size: size, Stride: stride}
 	p.Forward(x)
 	return p.Backward(dy)
