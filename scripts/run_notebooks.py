@@ -84,9 +84,11 @@ def gonb_error_text(html_text: str) -> str:
 
 
 def cell_failures(cells, only_errors: bool = False) -> list[str]:
-    """Returns one message per failed cell: its number, and the error's first lines. With
-    only_errors, a "FAIL:" line printed by the cell is no failure. Cells the runner inserted to
-    try wrong solutions are judged by wrong_failures, and not counted."""
+    """Returns one message per failed cell of cells (a list of cells, or a notebook: its cells):
+    its number, and the error's first lines. With only_errors, a "FAIL:" line printed by the cell
+    is no failure. Cells the runner inserted to try wrong solutions are judged by wrong_failures,
+    and not counted."""
+    cells = getattr(cells, "cells", cells)
     failures = []
     code_no = 0
     for idx, cell in enumerate(cells):
