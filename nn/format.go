@@ -172,7 +172,7 @@ func (h *History) summaryLine() string {
 		line += fmt.Sprintf(", lr %.3g", last.LR)
 	}
 	if h.Reloaded() {
-		line += "; reloaded, saved " + h.SavedAt.Local().Format("2006-01-02 15:04")
+		line += "; reloaded, saved " + savedStamp(h.SavedAt)
 	}
 	return line
 }
@@ -303,6 +303,19 @@ func isFraction(key string) bool {
 	}
 	return strings.HasSuffix(strings.ToLower(key), "accuracy")
 }
+
+// SavedNote says when a reloaded History's model was saved and how long its training took:
+// "saved 2026-12-02 11:15, 1m12s of training" ("" for a training that ran in this process).
+// viz puts it in the title of a reloaded model's curves.
+func (h *History) SavedNote() string {
+	if !h.Reloaded() {
+		return ""
+	}
+	return fmt.Sprintf("saved %s, %s of training", savedStamp(h.SavedAt), roundDuration(h.TrainingTime()))
+}
+
+// savedStamp writes a save time in local time, to the minute.
+func savedStamp(t time.Time) string { return t.Local().Format("2006-01-02 15:04") }
 
 // roundDuration writes d briefly: 850ms, 1.2s, 2m05s.
 func roundDuration(d time.Duration) string {

@@ -133,7 +133,7 @@ func reloadedLine(name, dir string, h *History) string {
 		what = fmt.Sprintf("; %d epochs, %s of training", n, roundDuration(h.TrainingTime()))
 	}
 	return fmt.Sprintf("nn.Memo %q: trained model reloaded from %s (saved %s%s). To train again, give Memo a new name or delete that folder.",
-		name, dir, h.SavedAt.Local().Format("2006-01-02 15:04"), what)
+		name, dir, savedStamp(h.SavedAt), what)
 }
 
 func hashKey(key []string) string {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"time"
 
 	"github.com/godl-course/godl/nn"
 )
@@ -71,7 +70,7 @@ func curvesChart(h *nn.History, s *settings) (*Chart, error) {
 	w, ht := s.size(450*len(panels), 380)
 	title := s.titleOr("Training curves")
 	if h.Reloaded() { // a model Memo or Load read back: say when and how long it trained
-		title += fmt.Sprintf(" (reloaded: saved %s, %s of training)", h.SavedAt.Local().Format("2006-01-02 15:04"), roundSeconds(h.TrainingTime()))
+		title += " (reloaded: " + h.SavedNote() + ")"
 	}
 	return linesChart(title, w, ht, panels)
 }
@@ -139,15 +138,4 @@ func metricNames(h *nn.History) []string {
 	}
 	sort.Strings(names)
 	return names
-}
-
-// roundSeconds writes a training time briefly: 850ms, 1.2s, 2m5s.
-func roundSeconds(d time.Duration) string {
-	switch {
-	case d < time.Second:
-		return d.Round(time.Millisecond).String()
-	case d < time.Minute:
-		return d.Round(100 * time.Millisecond).String()
-	}
-	return d.Round(time.Second).String()
 }
