@@ -1,9 +1,11 @@
 package datasets
 
 import (
+	"fmt"
 	"math"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -206,4 +208,68 @@ func rawImage(d *Dataset, i int) []float32 {
 func rawTarget(d *Dataset, i int) []float32 {
 	m := d.TargetSize()
 	return d.Targets[i*m : (i+1)*m]
+}
+
+func TestValidationSplit(t *testing.T) {
+	// 1,000 examples: class 0 has 700, class 1 has 200, class 2 has 100.
+	d := &Dataset{Name: "toy", Shape: []int{1}}
+	for i := range 1000 {
+		c := 0
+		if i >= 700 {
+			c = 1
+		}
+		if i >= 900 {
+			c = 2
+		}
+		d.X = append(d.X, float32(i))
+		d.Labels = append(d.Labels, c)
+	}
+	train, val := d.ValidationSplit(100)
+	if train.Len() != 900 || val.Len() != 100 {
+		t.Fatalf("sizes %d, %d; want 900, 100", train.Len(), val.Len())
+	}
+	count := map[int]int{}
+	seen := map[float32]bool{}
+	for i := range val.Len() {
+		count[val.Labels[i]]++
+		seen[val.X[i]] = true
+	}
+	if count[0] != 70 || count[1] != 20 || count[2] != 10 {
+		t.Errorf("validation classes %v, want 70/20/10 (class-balanced)", count)
+	}
+	for i := range train.Len() {
+		if seen[train.X[i]] {
+			t.Fatalf("example %v is in both parts", train.X[i])
+		}
+		seen[train.X[i]] = true
+	}
+	if len(seen) != 1000 {
+		t.Fatalf("%d distinct examples, want 1000", len(seen))
+	}
+	_, val2 := d.ValidationSplit(100)
+	if !slices.Equal(val.X, val2.X) {
+		t.Error("ValidationSplit must give the same split on every run")
+	}
+	if val.Name != "toy (validation part)" || train.Name != "toy (training part)" {
+		t.Errorf("names %q, %q", train.Name, val.Name)
+	}
+	// Rounding: 3 classes of 1/3 each and n = 10 still hold out exactly 10.
+	e := &Dataset{Name: "thirds", Shape: []int{1}}
+	for i := range 30 {
+		e.X, e.Labels = append(e.X, float32(i)), append(e.Labels, i%3)
+	}
+	if _, v := e.ValidationSplit(10); v.Len() != 10 {
+		t.Errorf("held out %d, want 10", v.Len())
+	}
+	for _, n := range []int{0, -1, 1000} {
+		func() {
+			defer func() {
+				r := recover()
+				if r == nil || !strings.Contains(fmt.Sprint(r), `ValidationSplit of "toy": cannot hold out`) {
+					t.Errorf("n=%d: panic %v", n, r)
+				}
+			}()
+			d.ValidationSplit(n)
+		}()
+	}
 }

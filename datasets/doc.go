@@ -1,7 +1,8 @@
 // Package datasets loads the data sets of the course into memory, in one line, offline first.
 //
 //	train, test := nb.Must2(datasets.MNIST())     // 60,000 + 10,000 digits, 28×28×1, pixels in [0,1]
-//	train, val := train.Split(0.9, 1)             // shuffled 90% / 10% split
+//	train, val := train.ValidationSplit(5000)     // 5,000 held out, class-balanced: curves and choices
+//	                                              // on val, the test set once at the end
 //	small := train.Take(1000)                     // smoke runs
 //	spiral := datasets.Spiral(300, 3, 0.2, 1)     // toy 2-D data, seeded
 //	img := train.Image(0)                         // a *tensor.Tensor (28, 28, 1)
@@ -10,8 +11,8 @@
 // Every loader returns a [*Dataset]: plain Go slices, example after example, images as H×W×C
 // (channels last) float32 values in [0, 1]. Single examples and whole sets come out as the
 // course's *tensor.Tensor ([Dataset.Image], [Dataset.Target], [Dataset.Inputs],
-// [Dataset.TargetValues]); [Dataset.Concat], [Dataset.Take], [Dataset.Subset], [Dataset.Split]
-// and [Dataset.SplitByGroup] make new sets.
+// [Dataset.TargetValues]); [Dataset.Concat], [Dataset.Take], [Dataset.Subset], [Dataset.Split],
+// [Dataset.SplitByGroup] and [Dataset.ValidationSplit] make new sets.
 //
 // Where the data come from:
 //

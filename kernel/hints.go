@@ -126,6 +126,12 @@ func compileHints(out string, env *hintEnv) []string {
 	return hints
 }
 
+// renamed says where a name of an earlier version of the course went.
+var renamed = map[string]string{
+	"nn.Xavier": "the lecture's Var(W) = 1/n is nn.LeCunNormal (what PyTorch and Keras call LeCun); " +
+		"their Xavier (Glorot) initialization, Var(W) = 2/(n_in + n_out), is nn.GlorotUniform (the default) or nn.GlorotNormal",
+}
+
 // hintUndefined explains "undefined: x": a package whose import was dropped because of a
 // misspelled member, a value from an earlier %% cell, or a misspelled name of the program.
 func (env *hintEnv) hintUndefined(e compileLine, name string, add func(int, int, string, ...any)) {
@@ -140,7 +146,9 @@ func (env *hintEnv) hintUndefined(e compileLine, name string, add func(int, int,
 			}
 			found = true
 			msg := fmt.Sprintf("%s has no %s, so the kernel could not import %s (and every %s. in the cell is undefined)", name, sel.name, name, name)
-			if close := closest(sel.name, pkg.Members, 3); len(close) > 0 {
+			if now, ok := renamed[name+"."+sel.name]; ok {
+				msg += "; " + now
+			} else if close := closest(sel.name, pkg.Members, 3); len(close) > 0 {
 				msg += "; did you mean " + qualify(name, close) + "?"
 			} else {
 				msg += fmt.Sprintf("; see `go doc ./%s` for its names", coursePackages[name])

@@ -40,6 +40,12 @@ func TestCompileHints(t *testing.T) {
 	if len(hints) != 1 || !strings.HasPrefix(hints[0], "./main.go:4:24: hint: nn has no Dence") || !strings.Contains(hints[0], "did you mean nn.Dense?") {
 		t.Errorf("hints %q", hints)
 	}
+	// A renamed name says where it went.
+	main = "package main\n\nfunc main() {\n\tm := nn.Sequential(nn.Dense(3).WithInit(nn.Xavier))\n\t_ = m\n}\n"
+	hints = compileHints(out, &hintEnv{Main: []byte(main), Root: root})
+	if len(hints) != 1 || !strings.Contains(hints[0], "nn has no Xavier") || !strings.Contains(hints[0], "nn.LeCunNormal") || !strings.Contains(hints[0], "nn.GlorotUniform") {
+		t.Errorf("hints %q", hints)
+	}
 	// A value of an earlier cell, and an unused one.
 	main = "package main\n\nfunc main() {\n\tx := 1\n\tfmt.Println(model)\n}\n"
 	out = "./main.go:5:14: undefined: model\n./main.go:4:2: declared and not used: x\n"

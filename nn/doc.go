@@ -43,13 +43,16 @@
 //     GANs): apply a layer with c.Apply(layer, x) and combine Nodes with GoMLX graph ops. A
 //     model applied inside another keeps its weights there (and shares them when applied
 //     twice); [Group] puts models together for a custom training step; [Model.Named] names one.
-//   - Initializers per layer (WithInit): [Xavier] (Var(W) = 1/n), [GlorotUniform] (default),
-//     [He], [Normal](σ), [Zeros].
+//   - Initializers per layer (WithInit), named as PyTorch and Keras name them (the table is in
+//     [LeCunNormal]'s doc): [LeCunNormal] (Var(W) = 1/n_in, what the lecture calls Xavier's),
+//     [GlorotUniform] (the default; Xavier/Glorot: 2/(n_in + n_out)), [GlorotNormal], [He]
+//     (2/n_in), [Normal](σ), [Zeros].
 //   - [Model.Summary] / [Model.SummaryHTML]: layers, output shapes, parameter counts.
 //
 // # Training
 //
-//   - Losses: [MSE], [CrossEntropy], [BinaryCrossEntropy], [L1], [Dice].
+//   - Losses: [MSE], [CrossEntropy], [BinaryCrossEntropy], [L1], [Dice], [Hinge] (a linear SVM
+//     with a Dense layer), [NewDetectionLoss] (a single-shot grid detector).
 //   - Optimizers, written next to the lecture's formulas: [SGD], [Momentum], [Adagrad],
 //     [RMSProp], [Adam] (Kingma & Ba with bias correction, not the lecture's slide: see Adam).
 //   - Learning-rate schedules: [Constant], [StepDecay], [ExponentialDecay], [Cosine].
@@ -60,6 +63,10 @@
 //     [Model.Classify].
 //   - Metrics measured during training next to the loss: accuracy for labelled data, and
 //     [IoUMetric], [DiceMetric], [PSNRMetric], [MAEMetric] or [NewMetric] with FitConfig.Metrics.
+//   - Evaluation beyond accuracy: [ConfusionMatrix], [PrecisionRecallF1], [TopKAccuracy];
+//     segmentation [IoU], [DiceScore] and, on 3-D volumes in millimetres (the CHAOS challenge),
+//     [VolumeMetrics] (Dice, RAVD, ASSD, MSSD); images [PSNR], [SSIM]; detection [BoxIoU], [NMS],
+//     [MatchBoxes], [PrecisionRecall], [AveragePrecision], [MeanAP], [DecodeGrid].
 //   - Training that is not "one model, one loss" (GANs, actor-critic, data without targets):
 //     FitConfig.Step with a [StepFunc] that minimizes each loss for the models it should train
 //     ([Step.Minimize]) and records values ([Step.Record]). [Model.Freeze] keeps some layers

@@ -48,10 +48,21 @@ func Normal(sigma float64) Initializer {
 	}
 }
 
-// Xavier is the lecture's initialization: Var(W) = 1/n with n the fan-in, so that the
-// variance of a neuron's output Σ_i w_i x_i equals the variance of its inputs.
-// Weights are drawn from N(0, 1/n).
-func Xavier(g *graph.Graph, shape shapes.Shape) *Node {
+// LeCunNormal is the lecture's initialization (the slide calls it Xavier's): Var(W) = 1/n with
+// n the fan-in, so that the variance of a neuron's output Σ_i w_i x_i equals the variance of
+// its inputs. Weights are drawn from N(0, 1/n). PyTorch and Keras call this LeCun normal
+// initialization (LeCun et al. 1998); what they call Xavier or Glorot is [GlorotUniform] /
+// [GlorotNormal], which averages the fan-in and the fan-out.
+//
+// Names across libraries (Var(W); n_in, n_out the fan-in and fan-out):
+//
+//	nn             Var(W)              PyTorch (torch.nn.init)            Keras (keras.initializers)
+//	LeCunNormal    1/n_in              kaiming_normal_(nonlinearity=      LecunNormal (truncated)
+//	                                     "linear") (no lecun_normal_)
+//	GlorotUniform  2/(n_in + n_out)    xavier_uniform_                    GlorotUniform (default)
+//	GlorotNormal   2/(n_in + n_out)    xavier_normal_                     GlorotNormal (truncated)
+//	He             2/n_in              kaiming_normal_ (default mode)     HeNormal (truncated)
+func LeCunNormal(g *graph.Graph, shape shapes.Shape) *Node {
 	if shape.Rank() <= 1 {
 		return graph.Zeros(g, shape)
 	}
@@ -59,8 +70,10 @@ func Xavier(g *graph.Graph, shape shapes.Shape) *Node {
 	return graph.MulScalar(model.GetStore(g).RandomNormal(g, shape), math.Sqrt(1/float64(max(fanIn, 1))))
 }
 
-// GlorotUniform (Glorot & Bengio 2010) draws weights from U(−a, a) with
-// a = √(6/(n_in + n_out)), i.e. Var(W) = 2/(n_in + n_out). It is the default of Dense and Conv2D.
+// GlorotUniform (Glorot & Bengio 2010, "Xavier" in PyTorch) draws weights from U(−a, a) with
+// a = √(6/(n_in + n_out)), i.e. Var(W) = 2/(n_in + n_out): the compromise between the forward
+// pass, which wants Var(W) = 1/n_in, and the backward pass, which wants 1/n_out. It is the
+// default of Dense and Conv2D (as in Keras).
 func GlorotUniform(g *graph.Graph, shape shapes.Shape) *Node {
 	if shape.Rank() <= 1 {
 		return graph.Zeros(g, shape)
@@ -71,8 +84,18 @@ func GlorotUniform(g *graph.Graph, shape shapes.Shape) *Node {
 	return graph.AddScalar(graph.MulScalar(u, 2*a), -a)
 }
 
-// He (He et al. 2015) draws weights from N(0, 2/n), n the fan-in: Xavier's variance doubled to
-// make up for ReLU zeroing half of its inputs.
+// GlorotNormal (PyTorch's xavier_normal_) draws weights from N(0, 2/(n_in + n_out)).
+func GlorotNormal(g *graph.Graph, shape shapes.Shape) *Node {
+	if shape.Rank() <= 1 {
+		return graph.Zeros(g, shape)
+	}
+	fanIn, fanOut := fans(shape)
+	return graph.MulScalar(model.GetStore(g).RandomNormal(g, shape), math.Sqrt(2/float64(max(fanIn+fanOut, 1))))
+}
+
+// He (He et al. 2015; PyTorch's kaiming_normal_, Keras's HeNormal) draws weights from
+// N(0, 2/n), n the fan-in: LeCun's variance doubled to make up for ReLU zeroing half of its
+// inputs.
 func He(g *graph.Graph, shape shapes.Shape) *Node {
 	if shape.Rank() <= 1 {
 		return graph.Zeros(g, shape)

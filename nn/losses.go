@@ -48,6 +48,18 @@ var (
 	// L = 1 − (2 Σ p·t + 1)/(Σ p + Σ t + 1), computed over the whole batch (the +1 avoids 0/0
 	// on empty masks).
 	Dice Loss = &lossFunc{"Dice", diceLoss}
+
+	// Hinge is the multi-class hinge loss of a linear SVM (Weston & Watkins 1999): with the
+	// scores z (the last layer's outputs, shape (batch, classes)) and the true class y, every
+	// other class j that scores within a margin of 1 of the true one costs its violation,
+	//
+	//	L = Σ_{j≠y} max(0, 1 + z_j − z_y),
+	//
+	// averaged over the batch. It is 0 once the true class beats every other by at least 1;
+	// its gradient is +1 on each violating z_j and −(number of violators) on z_y. Targets are
+	// class labels (batch,). A linear SVM is one Dense layer trained with Hinge plus the L2
+	// penalty (λ/2)‖W‖² on its weights (the penalty is not part of this loss).
+	Hinge Loss = &lossFunc{"Hinge", hingeLoss}
 )
 
 func sameShape(name string, output, target *Node) {
@@ -126,11 +138,27 @@ func diceLoss(output, target *Node) *Node {
 	return graph.OneMinus(dice)
 }
 
+func hingeLoss(output, target *Node) *Node {
+	if output.Rank() != 2 || output.Shape().Dimensions[1] < 2 {
+		failf("nn: loss Hinge expects the model's output to be the scores of shape (batch, classes), with 2 classes or more, got %s",
+			shapeString(output.Shape()))
+	}
+	if !target.DType().IsInt() || target.Rank() != 1 || target.Shape().Dimensions[0] != output.Shape().Dimensions[0] {
+		failf("nn: loss Hinge needs class labels of shape (%d,) for the output shape %s, got %s targets of shape %s",
+			output.Shape().Dimensions[0], shapeString(output.Shape()), target.DType(), shapeString(target.Shape()))
+	}
+	oneHot := graph.OneHot(target, output.Shape().Dimensions[1], output.DType())
+	trueScore := graph.ReduceAndKeep(graph.Mul(output, oneHot), graph.ReduceSum, -1) // z_y, shape (batch, 1)
+	margins := graph.Max(graph.AddScalar(graph.Sub(output, trueScore), 1), graph.ZerosLike(output))
+	margins = graph.Mul(margins, graph.OneMinus(oneHot)) // j = y does not count (its term would be 1)
+	return graph.ReduceAllMean(graph.ReduceSum(margins, -1))
+}
+
 // isCustomLoss reports whether l was made by the student (NewLoss) rather than being one of
 // nn's losses, which all need targets.
 func isCustomLoss(l Loss) bool {
 	switch l {
-	case MSE, L1, CrossEntropy, BinaryCrossEntropy, Dice:
+	case MSE, L1, CrossEntropy, BinaryCrossEntropy, Dice, Hinge:
 		return false
 	}
 	return l != nil

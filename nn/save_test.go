@@ -88,15 +88,15 @@ func TestFitMemoRetrainsWhenTheInitializerChanges(t *testing.T) {
 		require.NoError(t, err)
 		return flat(t, p)
 	}
-	xavier := fit(Xavier)
-	again := fit(Xavier) // same settings: the saved model is loaded
+	xavier := fit(LeCunNormal)
+	again := fit(LeCunNormal) // same settings: the saved model is loaded
 	requireClose(t, xavier, again, 1e-6)
 	he := fit(He) // another initializer: trained again from other weights
 	diff := 0.0
 	for i := range he {
 		diff = max(diff, float64(abs32(he[i]-xavier[i])))
 	}
-	require.Greater(t, diff, 1e-3, "the model trained from Xavier weights was reloaded for He")
+	require.Greater(t, diff, 1e-3, "the model trained from LeCun weights was reloaded for He")
 }
 
 func abs32(x float32) float32 {

@@ -12,7 +12,7 @@ FAIL (an unfilled TODO must not pass), and with the solutions in place of the ex
 where every check cell must print PASS and no FAIL.
 Wrong solutions. Next to a reference solution `NAME.gocell`, files `NAME.wrong-LABEL.gocell` hold
 plausible wrong answers (an off-by-one, the library's own implementation, ...) that its check
-must reject. They cost no second run: in the solved run, each is executed just before the
+must reject; every exercise has at least one (the solved run fails without). They cost no second run: in the solved run, each is executed just before the
 exercise cell, followed by a copy of the exercise's check cell, which must print a FAIL line and
 no PASS line; then the reference solution runs as usual and, as GoNB keeps declarations by name,
 replaces whatever the wrong one declared. A wrong solution that does not compile, or that its
@@ -183,6 +183,9 @@ def with_solutions(nb, path: pathlib.Path, root: pathlib.Path) -> tuple[object, 
                 checks.append(c)
             elif c.cell_type == "code":
                 break
+        if not any(".wrong-" in w.name for w in wrong_solutions(sol)):
+            problems.append(f"exercise cell (index {i}): {sol.name} has no wrong solution next to it "
+                            f"({sol.stem}.wrong-LABEL.gocell, a plausible mistake its check must reject)")
         for wrong in wrong_solutions(sol):
             label = f"{path.stem}/{wrong.name}"
             w = nbformat.v4.new_code_cell(wrong.read_text(encoding="utf-8").rstrip("\n"))

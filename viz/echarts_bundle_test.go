@@ -186,6 +186,10 @@ func everyChart(t *testing.T) (live, pictures map[string]*Chart) {
 	add(pictures, "BeforeAfterChart", c, err)
 	c, err = AugmentationsChart(images, datasets.Augmentation{FlipH: true}, 1, 1)
 	add(pictures, "AugmentationsChart", c, err)
+	c, err = BoxesChart(tensor.Zeros(2, 2, 1), []nn.Box{{X1: 0, Y1: 0, X2: 1, Y2: 2, Score: 0.9}})
+	add(pictures, "BoxesChart", c, err)
+	c, err = DetectionsChart(&datasets.DetectionSet{Dataset: images, Boxes: [][]nn.Box{{{X1: 0, Y1: 0, X2: 1, Y2: 1}}, {}}}, [][]nn.Box{{{X1: 0, Y1: 0, X2: 1, Y2: 2, Score: 0.9}}}, 1)
+	add(pictures, "DetectionsChart", c, err)
 	return live, pictures
 }
 

@@ -71,6 +71,7 @@ def test_exercises_fail_unfilled_and_pass_solved(tmp_path):
     sols = tmp_path / "solutions"
     (sols / "ex_good").mkdir(parents=True)
     (sols / "ex_good" / "double.gocell").write_text("func Double(x int) int {\n\treturn 2 * x\n}\n")
+    (sols / "ex_good" / "double.wrong-square.gocell").write_text("func Double(x int) int {\n\treturn x * x\n}\n")
     exercise_notebook(tmp_path / "ex_good.ipynb")
     out_dir = tmp_path / "out"
     code, out = run("--solutions", sols, "--out", out_dir, tmp_path / "ex_good.ipynb")
@@ -95,6 +96,13 @@ def test_exercises_fail_unfilled_and_pass_solved(tmp_path):
     exercise_notebook(tmp_path / "ex_missing.ipynb", solution="nope.gocell")
     code, out = run("--solutions", sols, tmp_path / "ex_missing.ipynb")
     assert code == 1 and "has no solution file" in out, out
+
+    # Every exercise ships at least one wrong solution that its check must reject.
+    (sols / "ex_nowrong").mkdir()
+    (sols / "ex_nowrong" / "double.gocell").write_text("func Double(x int) int {\n\treturn 2 * x\n}\n")
+    exercise_notebook(tmp_path / "ex_nowrong.ipynb")
+    code, out = run("--solutions", sols, tmp_path / "ex_nowrong.ipynb")
+    assert code == 1 and "double.gocell has no wrong solution next to it" in out, out
 
 
 def test_wrong_solutions_must_fail(tmp_path):

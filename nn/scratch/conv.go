@@ -29,7 +29,9 @@ type Conv2DLayer struct {
 
 // Conv2D returns a convolution with a square kernel of the given size, stride 1 and no
 // padding (set Stride and Padding on the result to change them). Weights are drawn from
-// N(0, 1/(k·k·Cin)) (Xavier: the fan-in is k·k·Cin), biases are 0.
+// N(0, 1/(k·k·Cin)), biases are 0: the lecture's Var(W) = 1/n with the fan-in n = k·k·Cin (the
+// lecture calls it Xavier's; PyTorch and Keras call it LeCun initialization, nn.LeCunNormal, and
+// their Xavier/Glorot uses 2/(n_in + n_out)).
 func Conv2D(inChannels, outChannels, kernelSize int, rng *rand.Rand) *Conv2DLayer {
 	if inChannels <= 0 || outChannels <= 0 || kernelSize <= 0 {
 		panic(fmt.Sprintf("scratch.Conv2D(%d, %d, %d): channels and kernel size must be positive",

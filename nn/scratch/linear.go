@@ -20,8 +20,10 @@ type LinearLayer struct {
 	x *tensor.Tensor // input saved by Forward
 }
 
-// Linear returns a Linear layer with Xavier initialisation: W ~ N(0, 1/In) keeps
-// Var(y) = In·Var(x)·Var(W) = Var(x), and b = 0. Use [tensor.NewRand] for rng.
+// Linear returns a Linear layer with the lecture's initialisation, W ~ N(0, 1/In), which keeps
+// Var(y) = In·Var(x)·Var(W) = Var(x), and b = 0. The lecture calls it Xavier's; PyTorch and Keras
+// call it LeCun initialization (nn.LeCunNormal), and their Xavier/Glorot initialization
+// (Glorot & Bengio 2010, nn.GlorotUniform) uses Var(W) = 2/(In + Out). Use [tensor.NewRand] for rng.
 func Linear(in, out int, rng *rand.Rand) *LinearLayer {
 	if in <= 0 || out <= 0 {
 		panic(fmt.Sprintf("scratch.Linear(%d, %d): the numbers of inputs and outputs must be positive", in, out))
