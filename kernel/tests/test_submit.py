@@ -93,7 +93,7 @@ def test_welcome_notebook_exports_html_and_pdf_with_the_charts(tmp_path):
         assert title in charts, f"no static PNG of the chart {title!r} in the HTML export: {sorted(charts)}"
         w, h = charts[title]
         assert w >= 300 and h >= 150, (title, w, h)
-    assert "PASS: test accuracy" in page          # the check cell's output is there
+    assert "PASS: validation accuracy" in page         # the check cell's output is there
     assert "Run top to bottom in a fresh kernel" in page
     # Self-contained (scripts/offline_html.py): the formulas typeset, nothing loaded from the web.
     assert "<mjx-container" in page and 'id="MJX-SVG-global-cache"' in page
