@@ -75,8 +75,13 @@ done
 # --- XLA CPU (filled in when a PJRT CPU plugin is installed) ---------------------------------
 # The row is built without the noxla tag and run with GOMLX_BACKEND=xla:cpu; without a plugin
 # the program prints a "skip" line with the reason (nn never downloads plugins).
+# The plugin `make setup` installs (scripts/xla.sh) is found without PJRT_PLUGIN_LIBRARY_PATH, as
+# the kernel finds it.
+if [ -z "${PJRT_PLUGIN_LIBRARY_PATH:-}" ] && [ -e .venv/pjrt/pjrt_c_api_cpu_plugin.so ]; then
+  export PJRT_PLUGIN_LIBRARY_PATH="$PWD/.venv/pjrt"
+fi
 if [ "$XLA" = 1 ]; then
-  say "building with XLA"
+  say "building with XLA (PJRT plugins from ${PJRT_PLUGIN_LIBRARY_PATH:-the default folders of GoMLX})"
   if GOEXPERIMENT=simd go build -o "$BIN/train-xla" ./bench/train 2>"$BIN/xla-build.log"; then
     for model in mlp lenet; do
       say "nn, XLA CPU: $model"
