@@ -26,7 +26,12 @@
 //     to put where.
 //   - CHAOS (segmentation project): CT slices with liver masks ([CHAOS]) and MR slices with
 //     liver, kidney and spleen masks ([CHAOSMR]), read from the DICOM and PNG files of
-//     CHAOS_Train_Sets.zip, put in place by hand (from chaos.grand-challenge.org or Zenodo).
+//     CHAOS_Train_Sets.zip, put in place by hand (from chaos.grand-challenge.org or Zenodo);
+//     [CHAOSSpacing] reads each patient's voxel size in mm from the DICOM headers, for the
+//     challenge's distances (nn.VolumeMetrics).
+//   - Detection (notebook 19): [DetectionShapes] generates images with several objects and their
+//     boxes ([Box], [DetectionSet], grid targets by [GridTargets]), offline and seeded;
+//     [GTSRBBoxes] gives whole GTSRB photos with their sign's box as the target.
 //
 // Preparing the data as in the lecture:
 //

@@ -15,6 +15,8 @@
 //
 // Outside a notebook (a Go program, a test) the same helpers print the error and exit with
 // status 1.
+//
+// The chapters' self-check questions use [Answers] and [SelfCheck] (see quiz.go).
 package nb
 
 import (
