@@ -76,11 +76,7 @@ func CHAOSWith(opt CHAOSOptions) (*Dataset, error) {
 	if opt.Window.Width <= 0 {
 		opt.Window = LiverWindow
 	}
-	ct, err := chaosModalityDir(opt.Dir, "CT", []string{filepath.Join("<patient>", "DICOM_anon", "i0000,0000b.dcm"), filepath.Join("<patient>", "Ground", "liver_GT_000.png")})
-	if err != nil {
-		return nil, err
-	}
-	patients, err := chaosPatients(ct, opt.Patients)
+	patients, err := chaosCTPatients(opt)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +84,7 @@ func CHAOSWith(opt CHAOSOptions) (*Dataset, error) {
 	d := &Dataset{Name: "chaos-ct", Shape: []int{s, s, 1}, TargetShape: []int{s, s, 1}, X: []float32{}, Targets: []float32{},
 		Classes: slices.Clone(CHAOSCTClasses)}
 	for _, p := range patients {
-		ser, err := loadSeries(filepath.Join(p.dir, "DICOM_anon"), filepath.Join(p.dir, "Ground"), opt.SliceOrder)
+		ser, err := loadSeries(filepath.Join(p.dir, "DICOM_anon"), filepath.Join(p.dir, "Ground"), opt.SliceOrder, true)
 		if err != nil {
 			return nil, err
 		}
@@ -168,6 +164,15 @@ type chaosPatient struct {
 
 // chaosPatients lists the patient folders (numbers) of a modality folder in numeric order,
 // keeping only the wanted ones when want is not nil.
+// chaosCTPatients returns the CT patients of CHAOS that opt selects (opt.Dir, opt.Patients).
+func chaosCTPatients(opt CHAOSOptions) ([]chaosPatient, error) {
+	ct, err := chaosModalityDir(opt.Dir, "CT", []string{filepath.Join("<patient>", "DICOM_anon", "i0000,0000b.dcm"), filepath.Join("<patient>", "Ground", "liver_GT_000.png")})
+	if err != nil {
+		return nil, err
+	}
+	return chaosPatients(ct, opt.Patients)
+}
+
 func chaosPatients(modDir string, want []int) ([]chaosPatient, error) {
 	entries, err := os.ReadDir(modDir)
 	if err != nil {

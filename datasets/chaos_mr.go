@@ -177,7 +177,7 @@ func CHAOSMRWith(opt CHAOSMROptions) (*Dataset, error) {
 	for _, p := range patients {
 		for _, seq := range opt.Sequences {
 			dicomDir, groundDir, _ := seq.dirs(p.dir)
-			ser, err := loadSeries(dicomDir, groundDir, opt.SliceOrder)
+			ser, err := loadSeries(dicomDir, groundDir, opt.SliceOrder, true)
 			if err != nil {
 				return nil, err
 			}

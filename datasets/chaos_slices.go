@@ -55,8 +55,9 @@ type pairedSeries struct {
 	masks  []string
 }
 
-// loadSeries reads the DICOM files of dicomDir and pairs them with the PNG masks of groundDir.
-func loadSeries(dicomDir, groundDir string, order SliceOrder) (*pairedSeries, error) {
+// loadSeries reads the DICOM files of dicomDir (only their headers when pixels is false) and
+// pairs them with the PNG masks of groundDir.
+func loadSeries(dicomDir, groundDir string, order SliceOrder, pixels bool) (*pairedSeries, error) {
 	dcms, err := listFiles(dicomDir, ".dcm")
 	if err != nil {
 		return nil, err
@@ -68,7 +69,7 @@ func loadSeries(dicomDir, groundDir string, order SliceOrder) (*pairedSeries, er
 	if err != nil {
 		return nil, err
 	}
-	sl, err := readDICOMFiles(dcms)
+	sl, err := readDICOMFiles(dcms, pixels)
 	if err != nil {
 		return nil, err
 	}

@@ -4,17 +4,9 @@ package datasets
 // distances in millimetres (nn.SurfaceDistances, nn.VolumeMetrics).
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"math"
-	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
-
-	"github.com/suyashkumar/dicom"
-	"github.com/suyashkumar/dicom/pkg/tag"
 )
 
 // VoxelSpacing is the distance in millimetres between the centres of neighbouring voxels of a
@@ -60,80 +52,40 @@ func CHAOSSpacing(opt CHAOSOptions) (map[int]VoxelSpacing, error) {
 	if opt.Size <= 0 {
 		opt.Size = 128
 	}
-	ct, err := chaosModalityDir(opt.Dir, "CT", []string{filepath.Join("<patient>", "DICOM_anon", "i0000,0000b.dcm"), filepath.Join("<patient>", "Ground", "liver_GT_000.png")})
-	if err != nil {
-		return nil, err
-	}
-	patients, err := chaosPatients(ct, opt.Patients)
+	patients, err := chaosCTPatients(opt)
 	if err != nil {
 		return nil, err
 	}
 	out := make(map[int]VoxelSpacing, len(patients))
 	for _, p := range patients {
-		dicomDir, groundDir := filepath.Join(p.dir, "DICOM_anon"), filepath.Join(p.dir, "Ground")
-		dcms, err := listFiles(dicomDir, ".dcm")
+		dicomDir := filepath.Join(p.dir, "DICOM_anon")
+		ser, err := loadSeries(dicomDir, filepath.Join(p.dir, "Ground"), opt.SliceOrder, false) // headers only
 		if err != nil {
 			return nil, err
 		}
-		if len(dcms) == 0 {
-			return nil, fmt.Errorf("datasets: no .dcm file in %s", dicomDir)
-		}
-		masks, err := listFiles(groundDir, ".png")
+		sp, err := seriesSpacing(ser.slices, dicomDir)
 		if err != nil {
 			return nil, err
 		}
-		hs := make([]*dicomSlice, len(dcms))
-		geo := make([]sliceGeometry, len(dcms))
-		byPtr := make(map[*dicomSlice]int, len(dcms))
-		err = parallelFor(len(dcms), func(i int) (err error) {
-			hs[i], geo[i], err = readDICOMHeader(dcms[i])
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		for i, h := range hs {
-			byPtr[h] = i
-		}
-		ordered, _, err := pairSlices(hs, masks, opt.SliceOrder, dicomDir, groundDir)
-		if err != nil {
-			return nil, err
-		}
-		sorted := make([]sliceGeometry, len(ordered))
-		for i, h := range ordered {
-			sorted[i] = geo[byPtr[h]]
-		}
-		sp, err := seriesSpacing(ordered, sorted, dicomDir)
-		if err != nil {
-			return nil, err
-		}
-		sp.Row *= float64(ordered[0].rows) / float64(opt.Size)
-		sp.Col *= float64(ordered[0].cols) / float64(opt.Size)
+		sp.Row *= float64(ser.slices[0].rows) / float64(opt.Size)
+		sp.Col *= float64(ser.slices[0].cols) / float64(opt.Size)
 		out[p.id] = sp
 	}
 	return out, nil
 }
 
-// sliceGeometry holds the header fields of one slice that give the voxel spacing (0 or nil when
-// absent).
-type sliceGeometry struct {
-	pixelSpacing []float64 // PixelSpacing (0028,0030): row spacing, column spacing (mm)
-	between      float64   // SpacingBetweenSlices (0018,0088)
-	thickness    float64   // SliceThickness (0018,0050)
-}
-
 // seriesSpacing computes the spacing of a series in its original resolution, sl in slice order.
-func seriesSpacing(sl []*dicomSlice, geo []sliceGeometry, dir string) (VoxelSpacing, error) {
-	first := geo[0]
+func seriesSpacing(sl []*dicomSlice, dir string) (VoxelSpacing, error) {
+	first := sl[0]
 	if len(first.pixelSpacing) != 2 || !(first.pixelSpacing[0] > 0) || !(first.pixelSpacing[1] > 0) {
-		return VoxelSpacing{}, fmt.Errorf("datasets: %s has no valid PixelSpacing (0028,0030), needed for distances in mm", sl[0].path)
+		return VoxelSpacing{}, fmt.Errorf("datasets: %s has no valid PixelSpacing (0028,0030), needed for distances in mm", first.path)
 	}
-	for i, g := range geo {
-		if sl[i].rows != sl[0].rows || sl[i].cols != sl[0].cols {
-			return VoxelSpacing{}, fmt.Errorf("datasets: %s is %d×%d but %s is %d×%d (width×height): the slices of a volume must have one size", sl[0].path, sl[0].cols, sl[0].rows, sl[i].path, sl[i].cols, sl[i].rows)
+	for _, g := range sl {
+		if g.rows != first.rows || g.cols != first.cols {
+			return VoxelSpacing{}, fmt.Errorf("datasets: %s is %d×%d but %s is %d×%d (width×height): the slices of a volume must have one size", first.path, first.cols, first.rows, g.path, g.cols, g.rows)
 		}
 		if len(g.pixelSpacing) != 2 || math.Abs(g.pixelSpacing[0]-first.pixelSpacing[0]) > 1e-6 || math.Abs(g.pixelSpacing[1]-first.pixelSpacing[1]) > 1e-6 {
-			return VoxelSpacing{}, fmt.Errorf("datasets: %s has PixelSpacing %v but %s has %v: the slices of a volume must have one spacing", sl[0].path, first.pixelSpacing, sl[i].path, g.pixelSpacing)
+			return VoxelSpacing{}, fmt.Errorf("datasets: %s has PixelSpacing %v but %s has %v: the slices of a volume must have one spacing", first.path, first.pixelSpacing, g.path, g.pixelSpacing)
 		}
 	}
 	sp := VoxelSpacing{Row: first.pixelSpacing[0], Col: first.pixelSpacing[1]}
@@ -154,84 +106,4 @@ func seriesSpacing(sl []*dicomSlice, geo []sliceGeometry, dir string) (VoxelSpac
 		return VoxelSpacing{}, fmt.Errorf("datasets: the slices of %s have no ImagePositionPatient (0020,0032) that differ, no SpacingBetweenSlices (0018,0088) and no SliceThickness (0018,0050): the distance between slices is unknown", dir)
 	}
 	return sp, nil
-}
-
-// readDICOMHeader reads the header of one DICOM file (its pixel data is skipped): the fields
-// that order the slices (as parseDICOM) and those that give the spacing.
-func readDICOMHeader(path string) (s *dicomSlice, g sliceGeometry, err error) {
-	bad := func(msg string) error { return &FormatError{File: path, Offset: -1, Msg: msg} }
-	defer func() {
-		if p := recover(); p != nil {
-			s, err = nil, bad(fmt.Sprintf("unreadable DICOM: %v", p))
-		}
-	}()
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, g, fmt.Errorf("datasets: %v", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxDICOMBytes+1))
-	if err != nil {
-		return nil, g, fmt.Errorf("datasets: reading %s: %w", path, err)
-	}
-	if err := checkDICOM(data, path); err != nil {
-		return nil, g, err
-	}
-	ds, err := dicom.Parse(bytes.NewReader(data), int64(len(data)), nil, dicom.SkipPixelData())
-	if err != nil {
-		return nil, g, bad("unreadable DICOM: " + err.Error())
-	}
-	nums := func(t tag.Tag) []float64 {
-		e, err := ds.FindElementByTag(t)
-		if err != nil || e.Value == nil {
-			return nil
-		}
-		var out []float64
-		switch v := e.Value.GetValue().(type) {
-		case []string:
-			for _, s := range v {
-				f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-				if err != nil {
-					return nil
-				}
-				out = append(out, f)
-			}
-		case []int:
-			for _, x := range v {
-				out = append(out, float64(x))
-			}
-		case []float64:
-			out = v
-		}
-		return out
-	}
-	s = &dicomSlice{path: path}
-	if v := nums(tag.Rows); len(v) == 1 {
-		s.rows = int(v[0])
-	}
-	if v := nums(tag.Columns); len(v) == 1 {
-		s.cols = int(v[0])
-	}
-	if s.rows <= 0 || s.cols <= 0 {
-		return nil, g, bad("DICOM without Rows (0028,0010) and Columns (0028,0011)")
-	}
-	if v := nums(tag.InstanceNumber); len(v) == 1 {
-		s.instance, s.hasInstance = int(v[0]), true
-	}
-	if v := nums(tag.ImagePositionPatient); len(v) == 3 {
-		s.pos = v
-	}
-	if v := nums(tag.ImageOrientationPatient); len(v) == 6 {
-		s.orient = v
-	}
-	if v := nums(tag.PixelSpacing); len(v) == 2 {
-		g.pixelSpacing = v
-	}
-	if v := nums(tag.SpacingBetweenSlices); len(v) == 1 {
-		g.between = v[0]
-	}
-	if v := nums(tag.SliceThickness); len(v) == 1 {
-		g.thickness = v[0]
-	}
-	return s, g, nil
 }

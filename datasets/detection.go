@@ -3,8 +3,6 @@ package datasets
 import (
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -388,60 +386,16 @@ func objectColor(bg [3]float64, rng interface{ Float64() float64 }) [3]float64 {
 // data sets have no Labels (nn.Fit then regresses the targets); Groups keeps the tracks.
 // opt.NoCrop is ignored.
 func GTSRBBoxes(opt GTSRBOptions) (train, test *Dataset, err error) {
-	opt.NoCrop = true
+	opt.NoCrop, opt.boxes = true, true
 	train, test, err = GTSRBWith(opt)
 	if err != nil {
 		return nil, nil, err
 	}
-	dir := opt.Dir
-	if dir == "" {
-		if dir, err = defaultDir(EnvGTSRBDir, "gtsrb", "GTSRB"); err != nil {
-			return nil, nil, err
-		}
-	}
-	var trainRows []GTSRBRow
-	trainDir := filepath.Join(dir, "Final_Training", "Images")
-	for k := range GTSRBClasses { // the order of loadGTSRBTrain
-		cdir := filepath.Join(trainDir, fmt.Sprintf("%05d", k))
-		if !dirExists(cdir) {
-			continue
-		}
-		rows, err := readGTSRBRows(filepath.Join(cdir, fmt.Sprintf("GT-%05d.csv", k)))
-		if err != nil {
-			return nil, nil, err
-		}
-		trainRows = append(trainRows, rows...)
-	}
-	testRows, err := readGTSRBRows(filepath.Join(dir, "Final_Test", "Images", "GT-final_test.csv"))
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, p := range []struct {
-		d    *Dataset
-		rows []GTSRBRow
-	}{{train, trainRows}, {test, testRows}} {
-		if len(p.rows) != p.d.Len() {
-			return nil, nil, fmt.Errorf("datasets.GTSRBBoxes: %d photos in %s but %d CSV lines: the folder %s changed while it was read; run again", p.d.Len(), p.d.Name, len(p.rows), dir)
-		}
-		p.d.Targets, p.d.TargetShape = make([]float32, 0, 4*len(p.rows)), []int{4}
-		for _, r := range p.rows {
-			w, h := float32(r.Width), float32(r.Height)
-			p.d.Targets = append(p.d.Targets, float32(r.X1)/w, float32(r.Y1)/h, float32(r.X2+1)/w, float32(r.Y2+1)/h)
-		}
-		p.d.Labels, p.d.Classes = nil, nil
-		p.d.Name = strings.Replace(p.d.Name, "gtsrb", "gtsrb-boxes", 1)
+	for _, d := range []*Dataset{train, test} {
+		d.Labels, d.Classes = nil, nil
+		d.Name = strings.Replace(d.Name, "gtsrb", "gtsrb-boxes", 1)
 	}
 	return train, test, nil
-}
-
-// readGTSRBRows reads a GTSRB CSV file.
-func readGTSRBRows(path string) ([]GTSRBRow, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("datasets.GTSRBBoxes: %w", err)
-	}
-	defer f.Close()
-	return ReadGTSRBCSV(f, path)
 }
 
 // ZoomOut returns a copy of d, a box-regression data set (images H×W×C, Targets (x1, y1, x2, y2)

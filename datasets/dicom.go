@@ -25,6 +25,10 @@ type dicomSlice struct {
 	hasInstance bool
 	pos         []float64 // ImagePositionPatient (0020,0032), 3 values in mm; nil when absent
 	orient      []float64 // ImageOrientationPatient (0020,0037), 6 direction cosines; nil when absent
+	// The fields that give the voxel spacing (nil or 0 when absent): see [CHAOSSpacing].
+	pixelSpacing []float64 // PixelSpacing (0028,0030): row spacing, column spacing (mm)
+	between      float64   // SpacingBetweenSlices (0018,0088)
+	thickness    float64   // SliceThickness (0018,0050)
 }
 
 // ReadDICOMSlice parses one single-frame greyscale DICOM file and returns its pixels rescaled
@@ -47,7 +51,13 @@ func ReadDICOMSlice(r io.Reader, size int64, name string) (hu []float32, rows, c
 }
 
 // parseDICOM is [ReadDICOMSlice] keeping the header fields used to order slices.
-func parseDICOM(r io.Reader, size int64, name string) (s *dicomSlice, err error) {
+func parseDICOM(r io.Reader, size int64, name string) (*dicomSlice, error) {
+	return decodeDICOM(r, size, name, true)
+}
+
+// decodeDICOM parses a DICOM file's header fields and, when pixels is true, its pixel values;
+// without pixels the pixel data is skipped (the size comes from Rows and Columns).
+func decodeDICOM(r io.Reader, size int64, name string, pixels bool) (s *dicomSlice, err error) {
 	bad := func(msg string) error { return &FormatError{File: name, Offset: -1, Msg: msg} }
 	defer func() {
 		if p := recover(); p != nil {
@@ -68,7 +78,11 @@ func parseDICOM(r io.Reader, size int64, name string) (s *dicomSlice, err error)
 	if err := checkDICOM(data, name); err != nil {
 		return nil, err
 	}
-	ds, err := dicom.Parse(bytes.NewReader(data), int64(len(data)), nil)
+	var opts []dicom.ParseOption
+	if !pixels {
+		opts = append(opts, dicom.SkipPixelData())
+	}
+	ds, err := dicom.Parse(bytes.NewReader(data), int64(len(data)), nil, opts...)
 	if err != nil {
 		return nil, bad("unreadable DICOM: " + err.Error())
 	}
@@ -103,6 +117,27 @@ func parseDICOM(r io.Reader, size int64, name string) (s *dicomSlice, err error)
 		}
 		return def
 	}
+	s = &dicomSlice{path: name}
+	if v := nums(tag.InstanceNumber); len(v) == 1 {
+		s.instance, s.hasInstance = int(v[0]), true
+	}
+	if v := nums(tag.ImagePositionPatient); len(v) == 3 {
+		s.pos = v
+	}
+	if v := nums(tag.ImageOrientationPatient); len(v) == 6 {
+		s.orient = v
+	}
+	if v := nums(tag.PixelSpacing); len(v) == 2 {
+		s.pixelSpacing = v
+	}
+	s.between, s.thickness = num(tag.SpacingBetweenSlices, 0), num(tag.SliceThickness, 0)
+	if !pixels {
+		s.rows, s.cols = int(num(tag.Rows, 0)), int(num(tag.Columns, 0))
+		if s.rows <= 0 || s.cols <= 0 {
+			return nil, bad("DICOM without Rows (0028,0010) and Columns (0028,0011)")
+		}
+		return s, nil
+	}
 	pe, err := ds.FindElementByTag(tag.PixelData)
 	if err != nil {
 		return nil, bad("DICOM without pixel data (tag 7FE0,0010)")
@@ -115,18 +150,9 @@ func parseDICOM(r io.Reader, size int64, name string) (s *dicomSlice, err error)
 	if err != nil {
 		return nil, bad("DICOM pixel data is compressed (encapsulated), only native pixel data is supported: " + err.Error())
 	}
-	s = &dicomSlice{path: name, rows: nf.Rows(), cols: nf.Cols()}
+	s.rows, s.cols = nf.Rows(), nf.Cols()
 	if nf.SamplesPerPixel() != 1 || s.rows <= 0 || s.cols <= 0 {
 		return nil, bad(fmt.Sprintf("DICOM image %d×%d with %d samples per pixel, want greyscale", s.rows, s.cols, nf.SamplesPerPixel()))
-	}
-	if v := nums(tag.InstanceNumber); len(v) == 1 {
-		s.instance, s.hasInstance = int(v[0]), true
-	}
-	if v := nums(tag.ImagePositionPatient); len(v) == 3 {
-		s.pos = v
-	}
-	if v := nums(tag.ImageOrientationPatient); len(v) == 6 {
-		s.orient = v
 	}
 	slope, intercept := num(tag.RescaleSlope, 1), num(tag.RescaleIntercept, 0)
 	signed := num(tag.PixelRepresentation, 0) == 1
@@ -164,7 +190,10 @@ func parseDICOM(r io.Reader, size int64, name string) (s *dicomSlice, err error)
 	return s, nil
 }
 
-func readDICOMFile(path string) (*dicomSlice, error) {
+func readDICOMFile(path string) (*dicomSlice, error) { return openDICOM(path, true) }
+
+// openDICOM reads one DICOM file, with its pixels or only its header (see decodeDICOM).
+func openDICOM(path string, pixels bool) (*dicomSlice, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -174,14 +203,15 @@ func readDICOMFile(path string) (*dicomSlice, error) {
 	if err != nil {
 		return nil, err
 	}
-	return parseDICOM(f, st.Size(), path)
+	return decodeDICOM(f, st.Size(), path, pixels)
 }
 
-// readDICOMFiles parses the files in parallel; on errors it returns the one of the first file.
-func readDICOMFiles(paths []string) ([]*dicomSlice, error) {
+// readDICOMFiles parses the files in parallel (without their pixels when pixels is false); on
+// errors it returns the one of the first file.
+func readDICOMFiles(paths []string, pixels bool) ([]*dicomSlice, error) {
 	out := make([]*dicomSlice, len(paths))
 	err := parallelFor(len(paths), func(i int) (err error) {
-		out[i], err = readDICOMFile(paths[i])
+		out[i], err = openDICOM(paths[i], pixels)
 		return err
 	})
 	if err != nil {

@@ -129,6 +129,8 @@ type GTSRBOptions struct {
 	// NoDownload reports a missing data set as a *MissingDataError instead of downloading the
 	// archives (about 300 MB) into the cache folder.
 	NoDownload bool
+
+	boxes bool // GTSRBBoxes: the ROI as a (x1, y1, x2, y2) target, read with the images
 }
 
 // EnvGTSRBDir names the environment variable pointing at the GTSRB folder.
@@ -287,6 +289,7 @@ func loadGTSRBTrain(trainDir string, opt GTSRBOptions) (*Dataset, error) {
 		out.X = append(out.X, p.X...)
 		out.Labels = append(out.Labels, p.Labels...)
 		out.Groups = append(out.Groups, p.Groups...)
+		out.Targets = append(out.Targets, p.Targets...)
 	}
 	out.Name = "gtsrb-train"
 	return out, nil
@@ -324,6 +327,14 @@ func loadGTSRBFolder(dir, csvPath string, opt GTSRBOptions) (*Dataset, error) {
 	for i, r := range rows {
 		d.Labels[i] = r.ClassID
 		d.Groups[i] = r.ClassID*100000 + gtsrbTrack(r.Filename)
+	}
+	if opt.boxes {
+		// The ROI's corners are inclusive pixels: x2 = (Roi.X2 + 1)/Width.
+		d.Targets, d.TargetShape = make([]float32, 0, 4*len(rows)), []int{4}
+		for _, r := range rows {
+			w, h := float32(r.Width), float32(r.Height)
+			d.Targets = append(d.Targets, float32(r.X1)/w, float32(r.Y1)/h, float32(r.X2+1)/w, float32(r.Y2+1)/h)
+		}
 	}
 	err = parallelFor(len(rows), func(i int) error {
 		return loadGTSRBImage(dir, csvPath, rows[i], opt, d.X[i*n:(i+1)*n])

@@ -124,8 +124,8 @@ func AnswerKey(chapter string, q int, answer string) string {
 // around a letter do not matter; a number (decimal, exponent, fraction "1/3" or percentage
 // "25%") is compared on 3 significant digits (0.25, .250, 1/4 and 25% are the same answer), a
 // whole number exactly (61706 is not 61700); a
-// choice of several letters in any order ("c, a", "a c", "ac" when each is one letter of a–h) is
-// the sorted list "a,c".
+// choice of several letters (a–h) in any order ("c, a", "a c", "a and c") is the sorted list
+// "a,c".
 func NormalizeAnswer(s string) string {
 	s = strings.ToLower(strings.TrimSpace(s))
 	s = strings.TrimSuffix(s, ".")
@@ -186,38 +186,14 @@ func parseLetters(s string) (string, bool) {
 	s = strings.NewReplacer("(", " ", ")", " ", ",", " ", ";", " ", " and ", " ").Replace(s)
 	var letters []string
 	for _, f := range strings.Fields(s) {
-		if !isChoiceLetters(f) {
+		if len(f) != 1 || f[0] < 'a' || f[0] > 'h' {
 			return "", false
 		}
-		for _, r := range f {
-			letters = append(letters, string(r))
-		}
+		letters = append(letters, f)
 	}
 	if len(letters) == 0 {
 		return "", false
 	}
 	slices.Sort(letters)
 	return strings.Join(slices.Compact(letters), ","), true
-}
-
-// isChoiceLetters reports whether f is made only of the choice letters a–h, each at most once
-// (so that a word such as "bad" or "added" is not read as a list of choices).
-func isChoiceLetters(f string) bool {
-	seen := map[rune]bool{}
-	for _, r := range f {
-		if r < 'a' || r > 'h' || seen[r] {
-			return false
-		}
-		seen[r] = true
-	}
-	return len(f) == 1 || len(f) <= 4 && !isWord(f)
-}
-
-// isWord: the few English words spelled with a–h only, each letter once, that an answer could be.
-func isWord(f string) bool {
-	switch f {
-	case "be", "he", "bad", "bag", "bed", "beg", "cab", "dab", "each", "face", "fade", "head", "deaf", "bead", "chef":
-		return true
-	}
-	return false
 }

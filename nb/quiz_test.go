@@ -14,7 +14,7 @@ func TestNormalizeAnswer(t *testing.T) {
 		{"b.", "b"},
 		{"c, a", "a,c"},
 		{"a c", "a,c"},
-		{"ca", "a,c"},
+		{"ca", "ca"}, // a word, not a list of choices
 		{"a and d", "a,d"},
 		{"0.25", "0.25"},
 		{".250", "0.25"},

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"math"
 
 	"github.com/godl-course/godl/datasets"
 	"github.com/godl-course/godl/nn"
@@ -25,14 +24,6 @@ type drawnBox struct {
 	width  float64 // line width in points
 	dashed bool
 	label  string // drawn in a filled rectangle at the box's top-left corner; "" for none
-}
-
-// boxTile is one picture of a box chart: the image, the boxes on it, a caption below.
-type boxTile struct {
-	img     image.Image
-	boxes   []drawnBox
-	caption string
-	alert   bool // caption in red
 }
 
 // boxLabel is a box's caption: its class name (names[class], else the class id) and its score
@@ -72,7 +63,7 @@ func BoxesChart(img *tensor.Tensor, boxes []nn.Box, options ...Option) (*Chart, 
 	if err != nil {
 		return nil, err
 	}
-	tl := boxTile{img: picture}
+	tl := tile{img: picture}
 	for k, b := range boxes {
 		if err := b.Check(); err != nil {
 			return nil, fmt.Errorf("viz: Boxes: box %d: %w", k, err)
@@ -89,7 +80,7 @@ func BoxesChart(img *tensor.Tensor, boxes []nn.Box, options ...Option) (*Chart, 
 	if len(boxes) == 1 {
 		title = "1 box"
 	}
-	return boxGrid(s.titleOr(title), []boxTile{tl}, s)
+	return gridChart(s.titleOr(title), []tile{tl}, s)
 }
 
 // Boxes draws boxes on one image (see [BoxesChart]):
@@ -124,7 +115,7 @@ func DetectionsChart(ds *datasets.DetectionSet, pred [][]nn.Box, n int, options 
 	pics := ds.Dataset.Pixels(n)
 	s := newSettings(options)
 	white := color.NRGBA{R: 255, G: 255, B: 255, A: 230}
-	var tiles []boxTile
+	var tiles []tile
 	var right, wrong, missed int
 	for i := range n {
 		img, err := imageOf(exampleX(pics, i), pics.Shape, false)
@@ -132,7 +123,7 @@ func DetectionsChart(ds *datasets.DetectionSet, pred [][]nn.Box, n int, options 
 			return nil, fmt.Errorf("viz: data set %q: %w", ds.Name, err)
 		}
 		truth := ds.Boxes[i]
-		tl := boxTile{img: img}
+		tl := tile{img: img}
 		if pred == nil {
 			for k, b := range truth {
 				if err := b.Check(); err != nil {
@@ -140,9 +131,9 @@ func DetectionsChart(ds *datasets.DetectionSet, pred [][]nn.Box, n int, options 
 				}
 				tl.boxes = append(tl.boxes, drawnBox{box: b, color: classColor(b.Class), width: 1.5, label: boxLabel(b, ds.Classes)})
 			}
-			tl.caption = fmt.Sprintf("%d objects", len(truth))
+			tl.label = fmt.Sprintf("%d objects", len(truth))
 			if len(truth) == 1 {
-				tl.caption = "1 object"
+				tl.label = "1 object"
 			}
 			tiles = append(tiles, tl)
 			continue
@@ -182,12 +173,12 @@ func DetectionsChart(ds *datasets.DetectionSet, pred [][]nn.Box, n int, options 
 		}
 		m := len(truth) - r
 		right, wrong, missed = right+r, wrong+w, missed+m
-		tl.caption = fmt.Sprintf("%d right, %d false, %d missed", r, w, m)
+		tl.label = fmt.Sprintf("%d right, %d false, %d missed", r, w, m)
 		if len(truth) == 1 && len(pred[i]) == 1 {
 			iou, _ := nn.BoxIoU(truth[0], pred[i][0])
-			tl.caption = fmt.Sprintf("IoU %.2f", iou)
+			tl.label = fmt.Sprintf("IoU %.2f", iou)
 		}
-		tl.alert = w+m > 0
+		tl.wrong = w+m > 0
 		tiles = append(tiles, tl)
 	}
 	title := fmt.Sprintf("%s: ground-truth boxes", ds.Name)
@@ -200,69 +191,13 @@ func DetectionsChart(ds *datasets.DetectionSet, pred [][]nn.Box, n int, options 
 	if s.width <= 0 {
 		s.width = max(200*s.cols, titleWidth(title))
 	}
-	return boxGrid(s.titleOr(title), tiles, s)
+	return gridChart(s.titleOr(title), tiles, s)
 }
 
 // Detections draws detections against the ground truth on the first n images of ds (see
 // [DetectionsChart]): viz.Detections(test, detections, 8).
 func Detections(ds *datasets.DetectionSet, pred [][]nn.Box, n int, options ...Option) (Files, error) {
 	return show(DetectionsChart(ds, pred, n, options...))
-}
-
-// boxGrid draws the tiles in a grid of s.cols columns, s.width pixels wide (a picture-only
-// chart, as gridChart, with the boxes drawn over the images).
-func boxGrid(title string, tiles []boxTile, s *settings) (*Chart, error) {
-	cols := max(1, s.cols)
-	rows := (len(tiles) + cols - 1) / cols
-	aspect := 0.0
-	for _, t := range tiles {
-		aspect = math.Max(aspect, float64(t.img.Bounds().Dy())/float64(t.img.Bounds().Dx()))
-	}
-	hasCaptions := false
-	for _, t := range tiles {
-		hasCaptions = hasCaptions || t.caption != ""
-	}
-	labelH := 0
-	if hasCaptions {
-		labelH = 18
-	}
-	w, h := s.size(s.width, 0)
-	if h == 0 {
-		cell := float64(w) / float64(cols)
-		h = 34 + rows*(int(math.Round(cell*aspect))+labelH)
-	}
-	c := &Chart{Title: title, Width: w, Height: h}
-	c.paint = func(dc draw.Canvas) error {
-		body := paintTitle(dc, title)
-		bw, bh := body.Max.X-body.Min.X, body.Max.Y-body.Min.Y
-		lh := vg.Length(labelH) * vg.Inch / dpi
-		cell := min(bw/vg.Length(cols), (bh/vg.Length(rows)-lh)/vg.Length(aspect))
-		cellH := cell * vg.Length(aspect)
-		pad := cell * 0.03
-		caption := plot.New().X.Tick.Label
-		caption.Font.Size = vg.Points(8)
-		caption.XAlign, caption.YAlign = draw.XCenter, draw.YTop
-		x0 := body.Min.X + (bw-cell*vg.Length(cols))/2
-		for i, t := range tiles {
-			r, col := i/cols, i%cols
-			top := body.Max.Y - vg.Length(r)*(cellH+lh)
-			rect := fitRect(vg.Rectangle{Min: vg.Point{X: x0 + vg.Length(col)*cell + pad, Y: top - cellH + pad}, Max: vg.Point{X: x0 + vg.Length(col+1)*cell - pad, Y: top - pad}}, t.img.Bounds())
-			dc.DrawImage(rect, upscale(t.img, int(float64(rect.Max.X-rect.Min.X)/72*dpi)))
-			dc.SetColor(color.Gray{Y: 200})
-			dc.SetLineWidth(vg.Points(0.5))
-			dc.Stroke(rect.Path())
-			paintBoxes(dc, rect, t.img.Bounds(), t.boxes)
-			if t.caption != "" {
-				caption.Color = color.Black
-				if t.alert {
-					caption.Color = wrongColor
-				}
-				dc.FillText(caption, vg.Point{X: (rect.Min.X + rect.Max.X) / 2, Y: top - cellH}, t.caption)
-			}
-		}
-		return nil
-	}
-	return c, nil
 }
 
 // paintBoxes draws the boxes (image pixels) over the image drawn in rect, clipped to it, then

@@ -69,11 +69,13 @@ func imageOf(x []float32, shape []int, normalize bool) (image.Image, error) {
 	return img, nil
 }
 
-// tile is one image of a grid with its caption; wrong captions and frames are red.
+// tile is one image of a grid with its caption; wrong captions and frames are red (the caption
+// only when boxes are drawn on the image: a red frame would read as a box).
 type tile struct {
 	img   image.Image
 	label string
 	wrong bool
+	boxes []drawnBox // drawn over the image (viz.Boxes, viz.Detections)
 }
 
 // gridChart draws tiles in a grid (a picture-only chart).
@@ -130,7 +132,7 @@ func gridChart(title string, tiles []tile, s *settings) (*Chart, error) {
 			top := body.Max.Y - vg.Length(r)*(cellH+lh)
 			rect := vg.Rectangle{Min: vg.Point{X: x0 + vg.Length(col)*cell + pad, Y: top - cellH + pad}, Max: vg.Point{X: x0 + vg.Length(col+1)*cell - pad, Y: top - pad}}
 			dc.DrawImage(fitRect(rect, t.img.Bounds()), upscale(t.img, int(float64(cell)/72*dpi)))
-			if t.wrong {
+			if t.wrong && t.boxes == nil {
 				dc.SetColor(wrongColor)
 				dc.SetLineWidth(vg.Points(2))
 			} else { // a thin frame, so white images show
@@ -138,6 +140,7 @@ func gridChart(title string, tiles []tile, s *settings) (*Chart, error) {
 				dc.SetLineWidth(vg.Points(0.5))
 			}
 			dc.Stroke(fitRect(rect, t.img.Bounds()).Path())
+			paintBoxes(dc, fitRect(rect, t.img.Bounds()), t.img.Bounds(), t.boxes)
 			if t.label != "" {
 				sty.Color = color.Black
 				if t.wrong {
