@@ -3,15 +3,18 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"go/parser"
 	"go/token"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -36,26 +39,11 @@ func runProxy(argv []string, connFile string) error {
 	if err != nil {
 		return err
 	}
-	back, err := privateConnection(front)
-	if err != nil {
-		return err
-	}
 	dir, err := os.MkdirTemp("", "godl-kernel-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	backFile := filepath.Join(dir, "connection.json")
-	data, _ := json.Marshal(back) // plain fields: always marshals
-	if err := os.WriteFile(backFile, data, 0o600); err != nil {
-		return err
-	}
-	args := append([]string(nil), argv[1:]...)
-	for i := range args {
-		if args[i] == connFile {
-			args[i] = backFile
-		}
-	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -65,14 +53,12 @@ func runProxy(argv []string, connFile string) error {
 	}
 	defer p.close()
 
-	cmd := exec.Command(argv[0], args...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, os.Stdout, os.Stderr
 	// The parent-death signal is sent when the thread that started GoNB ends: this goroutine
 	// keeps its thread until the proxy exits.
 	runtime.LockOSThread()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("starting GoNB: %w", err)
+	cmd, back, exited, err := startGoNB(argv, connFile, front, dir, goNBStartTries)
+	if err != nil {
+		return err
 	}
 	if err := p.dial(back); err != nil {
 		_ = cmd.Process.Kill()
@@ -86,7 +72,7 @@ func runProxy(argv []string, connFile string) error {
 		}
 	}()
 	p.serve()
-	err = cmd.Wait()
+	err = <-exited
 	signal.Stop(sigs)
 	if ee, ok := err.(*exec.ExitError); ok {
 		if st, ok := ee.Sys().(syscall.WaitStatus); ok && st.Signaled() {
@@ -97,22 +83,158 @@ func runProxy(argv []string, connFile string) error {
 	return err
 }
 
+// goNBStartTries is how many times runProxy starts GoNB when it exits before listening.
+const goNBStartTries = 3
+
+// startGoNB starts GoNB (argv, whose --kernel value is connFile) on a private connection file
+// written in dir and waits until it listens on its five ports. It returns the running command,
+// GoNB's connection and a channel that receives cmd.Wait's result.
+//
+// The ports are free when privateConnection picks them, but GoNB binds them a moment later; if
+// another process took one in between, GoNB exits ("address already in use") before listening.
+// Such a GoNB is started again on other ports, up to tries times in all.
+func startGoNB(argv []string, connFile string, front connectionInfo, dir string, tries int) (*exec.Cmd, connectionInfo, <-chan error, error) {
+	var last error
+	for attempt := 1; attempt <= tries; attempt++ {
+		back, err := privateConnection(front)
+		if err != nil {
+			return nil, back, nil, err
+		}
+		backFile := filepath.Join(dir, fmt.Sprintf("connection-%d.json", attempt))
+		data, _ := json.Marshal(back) // plain fields: always marshals
+		if err := os.WriteFile(backFile, data, 0o600); err != nil {
+			return nil, back, nil, err
+		}
+		args := append([]string(nil), argv[1:]...)
+		for i := range args {
+			if args[i] == connFile {
+				args[i] = backFile
+			}
+		}
+		cmd := exec.Command(argv[0], args...)
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, os.Stdout, os.Stderr
+		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		if err := cmd.Start(); err != nil {
+			return nil, back, nil, fmt.Errorf("starting GoNB: %w", err)
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		if err := waitListening(back, exited, time.Minute); err == nil {
+			return cmd, back, exited, nil
+		} else {
+			last = err
+		}
+		if attempt < tries {
+			fmt.Fprintf(os.Stderr, "kernel: GoNB did not start (%v); starting it again on other ports (%d of %d)\n", last, attempt+1, tries)
+		}
+	}
+	return nil, connectionInfo{}, nil, fmt.Errorf("kernel: GoNB did not start after %d tries: %w", tries, last)
+}
+
+// waitListening returns nil once GoNB listens on the ports of back (read from /proc/net/tcp;
+// where that file does not exist, once GoNB has lived for a second) and an error if GoNB
+// exits first. After timeout (a slow machine) it returns nil: the proxy's dials retry.
+func waitListening(back connectionInfo, exited <-chan error, timeout time.Duration) error {
+	ports := []int{back.ShellPort, back.IOPubPort, back.StdinPort, back.ControlPort, back.HBPort}
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			if err == nil {
+				err = errors.New("exited")
+			}
+			return fmt.Errorf("GoNB exited before listening: %w", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+		listening, ok := listeningPorts()
+		if !ok {
+			select {
+			case err := <-exited:
+				return fmt.Errorf("GoNB exited at start: %v", err)
+			case <-time.After(time.Second):
+				return nil
+			}
+		}
+		all := true
+		for _, port := range ports {
+			all = all && listening[port]
+		}
+		if all {
+			return nil
+		}
+	}
+	return nil
+}
+
+// listeningPorts reads the TCP ports in the LISTEN state on IPv4 from /proc/net/tcp; ok is
+// false where that file cannot be read (not Linux).
+func listeningPorts() (ports map[int]bool, ok bool) {
+	data, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		return nil, false
+	}
+	ports = map[int]bool{}
+	for _, line := range strings.Split(string(data), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) < 4 || f[3] != "0A" { // 0A: TCP_LISTEN
+			continue
+		}
+		if i := strings.LastIndexByte(f[1], ':'); i >= 0 {
+			if port, err := strconv.ParseUint(f[1][i+1:], 16, 16); err == nil {
+				ports[int(port)] = true
+			}
+		}
+	}
+	return ports, true
+}
+
 // privateConnection returns the connection of GoNB behind the proxy: the frontend's key and
-// scheme, five free ports on the loopback interface.
+// scheme, five free ports on the loopback interface. The ports are taken below the system's
+// ephemeral range (Linux: /proc/sys/net/ipv4/ip_local_port_range, 32768 by default), where the
+// source ports of outgoing connections never come from: a port found free there stays free
+// until GoNB binds it unless a program binds that very port.
 func privateConnection(front connectionInfo) (connectionInfo, error) {
 	back := front
 	back.Transport, back.IP = "tcp", "127.0.0.1"
-	ports := make([]int, 5)
-	for i := range ports {
+	low, high := privatePortRange()
+	ports := make([]int, 0, 5)
+	used := map[int]bool{}
+	for tries := 0; len(ports) < 5 && tries < 200; tries++ {
+		port := low + rand.IntN(high-low)
+		if used[port] {
+			continue
+		}
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		used[port] = true
+		ports = append(ports, port)
+		defer l.Close()
+	}
+	for len(ports) < 5 { // a crowded range: let the system choose
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return back, fmt.Errorf("finding a free port for GoNB: %w", err)
 		}
-		ports[i] = l.Addr().(*net.TCPAddr).Port
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 		defer l.Close()
 	}
 	back.ShellPort, back.IOPubPort, back.StdinPort, back.ControlPort, back.HBPort = ports[0], ports[1], ports[2], ports[3], ports[4]
 	return back, nil
+}
+
+// privatePortRange is [low, high): the 8,192 ports below the ephemeral range.
+func privatePortRange() (low, high int) {
+	high = 32768
+	if data, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(data)); len(f) == 2 {
+			if v, err := strconv.Atoi(f[0]); err == nil && v > 10000 {
+				high = v
+			}
+		}
+	}
+	return high - 8192, high
 }
 
 // proxy holds the frontend's sockets (bound) and GoNB's (connected).

@@ -284,13 +284,47 @@ def exercise_failures(nb, solved: bool) -> list[str]:
     return problems
 
 
+# Starts of a kernel tried before giving up (see run_client).
+KERNEL_START_TRIES = 3
+
+
+def run_client(nb, tries: int = KERNEL_START_TRIES, **kwargs):
+    """Runs nb in a new kernel: NotebookClient(nb, **kwargs).execute(). A kernel that fails to
+    start is started again, up to `tries` times in all: jupyter_client picks five free ports and
+    closes them before the kernel binds them, and another process on the machine (an outgoing
+    connection takes an ephemeral port from the same range) can take one in between; the kernel
+    then exits with "address already in use" and nothing has run. Errors after the kernel answered
+    (a cell's timeout, a dead kernel) and a kernel that is not installed are raised at once."""
+    from jupyter_client.kernelspec import NoSuchKernel
+
+    hook = kwargs.pop("on_notebook_start", None)
+    for attempt in range(1, tries + 1):
+        started = False
+
+        def on_notebook_start(**kw):
+            nonlocal started
+            started = True
+            if hook is not None:
+                hook(**kw)
+
+        try:
+            return NotebookClient(nb, on_notebook_start=on_notebook_start, **kwargs).execute()
+        except NoSuchKernel:
+            raise
+        except Exception as e:  # noqa: BLE001 - retried only when the kernel never started
+            if started or attempt == tries:
+                raise
+            first = (str(e).splitlines() or [""])[0]
+            print(f"  the kernel did not start ({type(e).__name__}: {first}); "
+                  f"starting it again ({attempt + 1} of {tries})", file=sys.stderr, flush=True)
+
+
 def execute(nb, path: pathlib.Path, args) -> tuple[list[str], float]:
     problems: list[str] = []
-    client = NotebookClient(nb, kernel_name=args.kernel, timeout=args.timeout, allow_errors=True,
-                            resources={"metadata": {"path": str(path.parent.resolve())}})
     start = time.monotonic()
     try:
-        client.execute()
+        run_client(nb, kernel_name=args.kernel, timeout=args.timeout, allow_errors=True,
+                   resources={"metadata": {"path": str(path.parent.resolve())}})
     except CellTimeoutError as e:
         problems.append(f"a cell ran longer than {args.timeout}s: {str(e).splitlines()[0]}")
     except DeadKernelError as e:

@@ -99,7 +99,6 @@ def run_fresh(nb, path: pathlib.Path, kernel: str, timeout: int | None) -> tuple
     """Executes nb's cells in order in a new kernel started in path's folder. Returns the failure
     messages (empty when every cell ran) and the seconds it took; stops at the first failure."""
     from jupyter_client.kernelspec import NoSuchKernel
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     def check(**_):
@@ -115,13 +114,12 @@ def run_fresh(nb, path: pathlib.Path, kernel: str, timeout: int | None) -> tuple
         first = next((ln for ln in cell.source.splitlines() if ln.strip() and ln.strip() != "%%"), "")
         running = f"cell {number} (index {cell_index}, {first[:60]!r})"
 
-    client = NotebookClient(nb, kernel_name=kernel, timeout=timeout, allow_errors=True,
-                            on_cell_start=started, on_cell_executed=check,
-                            resources={"metadata": {"path": str(path.parent.resolve())}})
     start = time.monotonic()
     problems: list[str] = []
     try:
-        client.execute()
+        run_notebooks.run_client(nb, kernel_name=kernel, timeout=timeout, allow_errors=True,
+                                 on_cell_start=started, on_cell_executed=check,
+                                 resources={"metadata": {"path": str(path.parent.resolve())}})
     except _CellFailed:
         pass
     except NoSuchKernel:

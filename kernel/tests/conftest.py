@@ -53,10 +53,23 @@ def execute(kc, code: str, timeout: float = 120, on_start=None) -> Result:
                   time.monotonic() - start)
 
 
+def start_kernel(tries: int = 3, **kwargs):
+    """jupyter_client.manager.start_new_kernel(**kwargs), started again (up to `tries` times) when
+    the kernel does not answer: jupyter_client closes the ports it picked before the kernel binds
+    them, and another process can take one in between ("address already in use")."""
+    for attempt in range(1, tries + 1):
+        try:
+            return jupyter_client.manager.start_new_kernel(**kwargs)
+        except RuntimeError as e:
+            if attempt == tries:
+                raise
+            print(f"kernel did not start ({e}); starting it again")
+
+
 @pytest.fixture(scope="module")
 def kernel():
     """A kernel shared by the tests of one module (like one notebook's cells)."""
-    km, kc = jupyter_client.manager.start_new_kernel(kernel_name=KERNEL, startup_timeout=120)
+    km, kc = start_kernel(kernel_name=KERNEL, startup_timeout=120)
     yield km, kc
     kc.stop_channels()
     km.shutdown_kernel(now=True)

@@ -6,9 +6,8 @@ import os
 import pathlib
 import time
 
-import jupyter_client
 
-from conftest import KERNEL, execute
+from conftest import KERNEL, execute, start_kernel
 
 
 def children(pid: int) -> dict[int, str]:
@@ -48,7 +47,7 @@ def alive(pid: int) -> bool:
 
 
 def test_gopls_does_not_outlive_a_killed_kernel():
-    km, kc = jupyter_client.manager.start_new_kernel(kernel_name=KERNEL, startup_timeout=120)
+    km, kc = start_kernel(kernel_name=KERNEL, startup_timeout=120)
     try:
         assert execute(kc, '%%\nfmt.Println("hi")').status == "ok"
         pid = km.provisioner.process.pid

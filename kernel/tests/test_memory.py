@@ -6,10 +6,9 @@ from __future__ import annotations
 import os
 import re
 
-import jupyter_client
 import pytest
 
-from conftest import KERNEL, execute
+from conftest import KERNEL, execute, start_kernel
 
 LIMIT = "300MB"
 KILL_TEST_ENV = {}  # with {"GODL_CELL_MEMORY": "off"} (no launcher) the cell outlives the kernel
@@ -33,7 +32,7 @@ fmt.Println("allocated", len(keep))
 @pytest.fixture(scope="module")
 def small_kernel():
     env = {**os.environ, "GODL_CELL_MEMORY": LIMIT}
-    km, kc = jupyter_client.manager.start_new_kernel(kernel_name=KERNEL, startup_timeout=120, env=env)
+    km, kc = start_kernel(kernel_name=KERNEL, startup_timeout=120, env=env)
     yield km, kc
     kc.stop_channels()
     km.shutdown_kernel(now=True)
@@ -88,7 +87,7 @@ def test_a_killed_kernel_takes_its_running_cell_with_it():
 
     from test_lifecycle import alive, descendants
 
-    km, kc = jupyter_client.manager.start_new_kernel(kernel_name=KERNEL, startup_timeout=120,
+    km, kc = start_kernel(kernel_name=KERNEL, startup_timeout=120,
                                                      env={**os.environ, **KILL_TEST_ENV})
     try:
         kc.execute('%%\nfmt.Println("training")\ntime.Sleep(time.Hour)')
