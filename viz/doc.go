@@ -47,6 +47,11 @@
 //	L := scratch.NewValue(2).Mul(scratch.NewValue(-3)).Tanh()
 //	L.Backward()
 //	viz.ComputationGraph(L)                                 // a scratch.Value's graph, data and grad
+//	viz.Frames(charts, labels)                              // the steps of a demo, played in the page (◀ ▶, play)
+//
+// Frames sends every step of a demo at once; echarts' timeline flips between them in the page,
+// with no kernel round trip, so they also play in an exported HTML file; the static picture
+// shows one chosen step (viz.AtFrame). The lecture's demos (package viz/demo) are built on it.
 //
 // For segmentation and image-to-image models, viz.Segmentation(test, probabilities, 4) shows
 // images, true and predicted masks with their IoU, and viz.BeforeAfter(pairs, outputs, 3)

@@ -156,6 +156,9 @@ func everyChart(t *testing.T) (live, pictures map[string]*Chart) {
 	add(live, "ConfusionChart", c, err)
 	c, err = ConfusionChart([]int{0, 1, 1}, []int{0, 1, 0}, Normalized())
 	add(live, "ConfusionChart/Normalized", c, err)
+	c, err = MatrixGridChart([]MatrixPanel{{Name: "x", Values: [][]float64{{1, -2}, {3, math.NaN()}}, Marks: []MatrixMark{{Row: 0, Col: 0, Rows: 2}}},
+		{Name: "y", Values: [][]float64{{4}}}}, Title("a\nb"))
+	add(live, "MatrixGridChart", c, err)
 
 	c, err = ScatterChart(tensor.New([]float64{0, 0, 1, 1, 2, 0}, 3, 2), []int{0, 1, 1})
 	add(live, "ScatterChart", c, err)
@@ -190,6 +193,16 @@ func everyChart(t *testing.T) (live, pictures map[string]*Chart) {
 	add(pictures, "BoxesChart", c, err)
 	c, err = DetectionsChart(&datasets.DetectionSet{Dataset: images, Boxes: [][]nn.Box{{{X1: 0, Y1: 0, X2: 1, Y2: 1}}, {}}}, [][]nn.Box{{{X1: 0, Y1: 0, X2: 1, Y2: 2, Score: 0.9}}}, 1)
 	add(pictures, "DetectionsChart", c, err)
+	line, err := LinesChart([]Series{sr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	picture, err := ImagesChart(tensor.Zeros(1, 2, 2, 1), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err = FramesChart([]*Chart{line, picture}, []string{"a line", "a picture"})
+	add(live, "FramesChart", c, err)
 	return live, pictures
 }
 
@@ -262,66 +275,24 @@ func TestEchartsBundleHasEverythingTheChartsUse(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var opt map[string]any
-		if err := json.Unmarshal(b, &opt); err != nil || opt == nil {
+		var whole map[string]any
+		if err := json.Unmarshal(b, &whole); err != nil || whole == nil {
 			t.Fatalf("%s: option %s: %v", name, b, err)
 		}
-		for key := range opt {
-			switch mod, ok := mods.Components[key]; {
-			case ok:
-				used[mod] = true
-			case !plainOptionKeys[key]:
-				t.Errorf("%s: option key %q is neither a component in assets/echarts-bundle.json nor a plain option key (plainOptionKeys)", name, key)
+		// A frames chart (echarts' timeline) is {baseOption, options: [...]}: each is an option.
+		opts := []map[string]any{whole}
+		if base, ok := whole["baseOption"].(map[string]any); ok {
+			opts = []map[string]any{base}
+			frames, _ := whole["options"].([]any)
+			if len(frames) == 0 {
+				t.Errorf("%s: baseOption without options (the frames)", name)
+			}
+			for _, f := range frames {
+				opts = append(opts, f.(map[string]any))
 			}
 		}
-		var series []any
-		switch s := opt["series"].(type) {
-		case []any:
-			series = s
-		case map[string]any:
-			series = []any{s}
-		}
-		if len(series) == 0 {
-			t.Errorf("%s: option without series", name)
-		}
-		for _, s := range series {
-			s := s.(map[string]any)
-			typ, _ := s["type"].(string)
-			if mod, ok := mods.Series[typ]; ok {
-				used[mod] = true
-			} else {
-				t.Errorf("%s: series type %q is not in assets/echarts-bundle.json (series): add it, with its module of echarts/charts", name, typ)
-			}
-			for key := range s {
-				if strings.HasPrefix(key, "mark") {
-					if mod, ok := mods.Components[key]; ok {
-						used[mod] = true
-					} else {
-						t.Errorf("%s: series key %q is not in assets/echarts-bundle.json (components)", name, key)
-					}
-				}
-			}
-		}
-		// Keys inside components and series that need a feature module (grid.containLabel).
-		for key, v := range opt {
-			var items []any
-			switch v := v.(type) {
-			case []any:
-				items = v
-			case map[string]any:
-				items = []any{v}
-			}
-			for _, item := range items {
-				item, _ := item.(map[string]any)
-				for sub := range item {
-					path := key + "." + sub
-					if mod, ok := mods.Features[path]; ok {
-						used[mod] = true
-					} else if mod, ok := featureTriggers[path]; ok {
-						t.Errorf("%s: %s needs %s of echarts/features, which is not in assets/echarts-bundle.json (features: %q: %q)", name, path, mod, path, mod)
-					}
-				}
-			}
+		for _, opt := range opts {
+			checkOption(t, name, opt, mods, used)
 		}
 	}
 	// The charts draw on a canvas (chartScript).
@@ -344,6 +315,69 @@ func TestEchartsBundleHasEverythingTheChartsUse(t *testing.T) {
 	}
 	t.Logf("%d live and %d picture-only charts; modules used: %s; extra (lecture demos): %s",
 		len(live), len(pictures), strings.Join(slices.Compact(usedList), " "), strings.Join(slices.Compact(extra), " "))
+}
+
+// checkOption marks the modules that one echarts option uses, and reports the parts that are
+// not in the bundle.
+func checkOption(t *testing.T, name string, opt map[string]any, mods echartsModules, used map[string]bool) {
+	t.Helper()
+	for key := range opt {
+		switch mod, ok := mods.Components[key]; {
+		case ok:
+			used[mod] = true
+		case !plainOptionKeys[key]:
+			t.Errorf("%s: option key %q is neither a component in assets/echarts-bundle.json nor a plain option key (plainOptionKeys)", name, key)
+		}
+	}
+	var series []any
+	switch s := opt["series"].(type) {
+	case []any:
+		series = s
+	case map[string]any:
+		series = []any{s}
+	}
+	if len(series) == 0 && opt["graphic"] == nil {
+		t.Errorf("%s: option without series", name)
+	}
+	for _, s := range series {
+		s := s.(map[string]any)
+		typ, _ := s["type"].(string)
+		if mod, ok := mods.Series[typ]; ok {
+			used[mod] = true
+		} else {
+			t.Errorf("%s: series type %q is not in assets/echarts-bundle.json (series): add it, with its module of echarts/charts", name, typ)
+		}
+		for key := range s {
+			if strings.HasPrefix(key, "mark") {
+				if mod, ok := mods.Components[key]; ok {
+					used[mod] = true
+				} else {
+					t.Errorf("%s: series key %q is not in assets/echarts-bundle.json (components)", name, key)
+				}
+			}
+		}
+	}
+	// Keys inside components and series that need a feature module (grid.containLabel).
+	for key, v := range opt {
+		var items []any
+		switch v := v.(type) {
+		case []any:
+			items = v
+		case map[string]any:
+			items = []any{v}
+		}
+		for _, item := range items {
+			item, _ := item.(map[string]any)
+			for sub := range item {
+				path := key + "." + sub
+				if mod, ok := mods.Features[path]; ok {
+					used[mod] = true
+				} else if mod, ok := featureTriggers[path]; ok {
+					t.Errorf("%s: %s needs %s of echarts/features, which is not in assets/echarts-bundle.json (features: %q: %q)", name, path, mod, path, mod)
+				}
+			}
+		}
+	}
 }
 
 func mapValues(m map[string]string) []string {

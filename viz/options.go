@@ -17,6 +17,9 @@ type settings struct {
 	yLabel        string
 	rescale       bool
 	xyRange       *[4]float64 // loss surface window: x0, x1, y0, y1
+	atFrame       *int        // frames: the frame shown first and in the static picture
+	playMillis    int         // frames: milliseconds per frame when playing
+	autoPlay      bool        // frames: play at once
 }
 
 func newSettings(opts []Option) *settings {

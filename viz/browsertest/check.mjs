@@ -95,8 +95,10 @@ const bundleList = JSON.parse(fs.readFileSync(path.join(ROOT, 'viz', 'assets', '
 {
   const seen = new Set();
   for (const c of live) {
-    for (const key of Object.keys(c.option ?? {})) seen.add(key);
-    for (const s of [].concat(c.option?.series ?? [])) seen.add('series:' + s.type);
+    for (const o of [c.option, c.option?.baseOption, ...(c.option?.options ?? [])]) {
+      for (const key of Object.keys(o ?? {})) seen.add(key);
+      for (const s of [].concat(o?.series ?? [])) seen.add('series:' + s.type);
+    }
   }
   const missing = [...Object.keys(bundleList.series).map(t => 'series:' + t), ...Object.keys(bundleList.components)].filter(k => !seen.has(k));
   check(missing.length === 0, 'saved notebook: the charts use every series type and component of viz (viz/assets/echarts-bundle.json)',
@@ -170,11 +172,68 @@ async function pictureShown(page, id) {
   } catch { return false; }
 }
 
+// A frames chart (viz.Frames: echarts' timeline) steps in the page with no kernel: a click on
+// the timeline's "next" button shows the next frame (the canvas changes), a click on the first
+// tick goes back, and play advances by itself.
+async function stepFrames(page, c) {
+  const sel = `[data-godl-chart="${c.id}"]`;
+  const state = () => page.evaluate(s => {
+    const el = document.querySelector(s);
+    const chart = window.__godlEcharts && window.__godlEcharts.getInstanceByDom(el);
+    if (!chart) return null;
+    const cv = el.querySelector('canvas');
+    const d = cv.getContext('2d').getImageData(0, 0, cv.width, cv.height).data;
+    let h = 0;
+    for (let i = 0; i < d.length; i += 16) h = (h * 31 + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) >>> 0;
+    return { index: chart.getOption().timeline[0].currentIndex, hash: h, w: el.clientWidth, h: el.clientHeight };
+  }, sel);
+  const n = c.option.baseOption.timeline.data.length;
+  const s0 = await state();
+  if (!s0) return { ok: false, detail: 'no echarts instance' };
+  const box = await page.locator(sel).first().boundingBox();
+  // The timeline (left/right: 50, bottom: 8, height: 40) draws its axis about 53 px above the
+  // chart's bottom: the "next" button at its right end (about 77 px from the right edge), the
+  // first tick after the play and previous buttons (about 128 px from the left). A click is
+  // tried on a few nearby points, as a hand would land.
+  const first = s0.index;
+  const ys = [53, 49, 57, 45, 61].map(d => box.height - d);
+  async function clickNear(xs, done) {
+    let st = null;
+    for (const y of ys) {
+      for (const x of xs) {
+        await page.mouse.click(box.x + x, box.y + y);
+        await page.waitForTimeout(350);
+        st = await state();
+        if (done(st)) return st;
+      }
+    }
+    return st;
+  }
+  const s1 = await clickNear([77, 72, 82, 67, 87].map(d => box.width - d), st => st.index !== first);
+  const want1 = (first + 1) % n;
+  const back = await clickNear([128, 122, 134, 116, 140], st => st.index === 0);
+  // Play (the round button at the left, about 75 px in): the index moves by itself; then pause.
+  await page.mouse.click(box.x + 75, box.y + ys[0]);
+  await page.waitForTimeout(Math.max(1800, 2.5 * (c.option.baseOption.timeline.playInterval || 800)));
+  const played = await state();
+  await page.evaluate(s => {
+    const chart = window.__godlEcharts.getInstanceByDom(document.querySelector(s));
+    chart.dispatchAction({ type: 'timelinePlayChange', playState: false });
+  }, sel);
+  const ok = s1.index === want1 && s1.hash !== s0.hash && back.index === 0 && played.index !== 0;
+  return { ok, detail: `${n} frames: at ${first}, "next" clicked -> ${s1.index} (canvas ${s1.hash !== s0.hash ? 'changed' : 'UNCHANGED'}), first tick clicked -> ${back.index}, played -> ${played.index}` };
+}
+
 async function checkLivePage(page, where, prefix) {
   for (const [k, c] of live.entries()) {
     const r = await chartRendered(page, c.id);
     check(r.ok, `${where}: live chart ${k + 1} (${c.id}) rendered by echarts`, r.detail);
     if (r.el) await r.el.screenshot({ path: path.join(OUT, `${prefix}-chart-${k + 1}.png`) }).catch(() => {});
+    if (r.ok && c.option.baseOption && c.option.baseOption.timeline) {
+      const f = await stepFrames(page, c);
+      check(f.ok, `${where}: frames chart ${k + 1} (${c.id}, ${c.option.baseOption.timeline.data[0]} ...) steps in the page`, f.detail);
+      if (r.el) await r.el.screenshot({ path: path.join(OUT, `${prefix}-chart-${k + 1}-stepped.png`) }).catch(() => {});
+    }
   }
   for (const [k, c] of still.entries()) {
     check(await pictureShown(page, c.id), `${where}: picture-only chart ${k + 1} (${c.id}) shows its PNG`);
@@ -218,7 +277,7 @@ try {
         chart.dispose(); el.remove();
         return { inked, types };
       }, c);
-      const types = [].concat(c.option.series ?? []).map(s => s.type);
+      const types = [].concat((c.option.baseOption ?? c.option).series ?? []).map(s => s.type);
       const msgs = messages.slice(before);
       check(msgs.length === 0 && r.inked > 1000 && r.types.length === types.length,
         `echarts development build: live chart ${k + 1} (${c.id}, ${[...new Set(types)].join('+')}) draws with no warning`,

@@ -97,7 +97,7 @@ curl -sf -m 2 -H "Authorization: token $TOKEN" "$LAB_URL/api/status" >/dev/null 
 echo "==> checking in headless Chromium"
 set +e
 LAB_URL="$LAB_URL" LAB_TOKEN="$TOKEN" OUT="$OUT" NOTEBOOK="$OUT/charts.ipynb" EXPORT="$OUT/charts.html" \
-  LAB_TRUSTED=charts.ipynb LAB_UNTRUSTED=untrusted.ipynb EXPECT_LIVE=14 EXPECT_STATIC=3 \
+  LAB_TRUSTED=charts.ipynb LAB_UNTRUSTED=untrusted.ipynb EXPECT_LIVE=16 EXPECT_STATIC=3 \
   timeout 600 node viz/browsertest/check.mjs
 rc=$?
 # The exported pages offline (export_offline.mjs): a course notebook with formulas, exported with
