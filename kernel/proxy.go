@@ -100,7 +100,14 @@ func startGoNB(argv []string, connFile string, front connectionInfo, dir string,
 		if err != nil {
 			return nil, back, nil, err
 		}
-		backFile := filepath.Join(dir, fmt.Sprintf("connection-%d.json", attempt))
+		// The file keeps the frontend's file name: GoNB reads Jupyter's kernel id from it
+		// ("kernel-<id>.json"), and its widgets (gonbui/widgets) connect the page to
+		// /api/kernels/<id>/channels with it.
+		attemptDir := filepath.Join(dir, strconv.Itoa(attempt))
+		if err := os.MkdirAll(attemptDir, 0o700); err != nil {
+			return nil, back, nil, err
+		}
+		backFile := filepath.Join(attemptDir, filepath.Base(connFile))
 		data, _ := json.Marshal(back) // plain fields: always marshals
 		if err := os.WriteFile(backFile, data, 0o600); err != nil {
 			return nil, back, nil, err

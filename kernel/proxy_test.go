@@ -66,7 +66,8 @@ time.sleep(30)
 		t.Fatal(err)
 	}
 	front := connectionInfo{Key: "k", SignatureScheme: "hmac-sha256"}
-	cmd, back, exited, err := startGoNB([]string{fake, "--kernel", "FRONT"}, "FRONT", front, dir, 3)
+	frontFile := "/run/jupyter/kernel-0a1b2c3d-4e5f.json"
+	cmd, back, exited, err := startGoNB([]string{fake, "--kernel", frontFile}, frontFile, front, dir, 3)
 	if err != nil {
 		t.Fatalf("startGoNB: %v", err)
 	}
@@ -74,7 +75,8 @@ time.sleep(30)
 	if _, err := os.Stat(marker); err != nil {
 		t.Fatal("the first start did not run")
 	}
-	data, err := os.ReadFile(filepath.Join(dir, "connection-2.json"))
+	// GoNB's file keeps the frontend's name: GoNB reads Jupyter's kernel id from it.
+	data, err := os.ReadFile(filepath.Join(dir, "2", "kernel-0a1b2c3d-4e5f.json"))
 	if err != nil {
 		t.Fatalf("the second start's connection file: %v", err)
 	}
