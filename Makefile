@@ -1,10 +1,15 @@
 # The two commands of the README:
 #   make lab    installs what is missing and starts JupyterLab on 127.0.0.1 in notebooks/
 #   make test   installs the same and runs go vet, the Go tests and every notebook headless
+# For the teacher, before a class:
+#   make warm-models [ONLY=05] [ARGS=--list]   trains every nn.Memo model of the notebooks at full size
+#                                              (into the lab's models folder), with a table of the times
+#   make publish [NB=notebooks/05-....ipynb] [SMOKE=1]   the executed notebooks as self-contained web
+#                                              pages in build/publish/, with build/publish/index.html
 SHELL := /bin/bash
 LAB_PORT ?= 8888
 
-.PHONY: lab test setup doctor notebooks kernel-tests go-tests browser-tests docker-lab submit bench-latency bench-train bench-xla bench-gpu clean
+.PHONY: lab test setup doctor notebooks kernel-tests go-tests browser-tests docker-lab submit warm-models publish bench-latency bench-train bench-xla bench-gpu clean
 
 setup:
 	@scripts/setup.sh
@@ -40,6 +45,18 @@ submit:
 	@test -n "$(NB)" || { echo "usage: make submit NB=notebooks/NAME.ipynb [ARGS=--fresh-models]" >&2; exit 2; }
 	@source scripts/env.sh && { [ -x .venv/bin/python ] || scripts/setup.sh; } \
 	  && .venv/bin/python scripts/submit.py --setup-if-needed $(ARGS) "$(NB)"
+
+# Before a class: runs, at full size, each notebook that keeps a model with nn.Memo, so that the
+# lab reloads the models instead of training them in class ($GODL_MODELS, else ~/.cache/godl/models).
+# ONLY=05 (or ONLY="05 10") runs those notebooks only; ARGS=--list lists the memos and runs nothing.
+warm-models: setup
+	@source scripts/env.sh && .venv/bin/python scripts/warm_models.py $(foreach n,$(ONLY),--only $(n)) $(ARGS)
+
+# The course as web pages: executes the chapters (NB=... some notebooks or folders) at full size
+# (SMOKE=1: small sizes, models kept apart) into build/publish/, one self-contained page each
+# (charts and demos work with no kernel and no network), and build/publish/index.html.
+publish: setup
+	@source scripts/env.sh && .venv/bin/python scripts/publish.py $(if $(filter 1 yes true,$(SMOKE)),--smoke) $(ARGS) $(NB)
 
 bench-latency: setup
 	@source scripts/env.sh && .venv/bin/python bench/celllatency/celllatency.py

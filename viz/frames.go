@@ -94,13 +94,16 @@ func FramesChart(frames []*Chart, labels []string, options ...Option) (*Chart, e
 		opts[i] = o
 	}
 	padSeries(opts)
-	for _, o := range opts {
+	fixed := false
+	for i, o := range opts {
 		raiseBottoms(o, timelineBand)
+		fixed = fixed || frames[i].fixedWidth
 	}
 	base := map[string]any{}
 	for k, v := range opts[at] {
 		base[k] = v
 	}
+	shareSeries(base, opts)
 	base["timeline"] = map[string]any{
 		"axisType":     "category",
 		"data":         labels,
@@ -121,7 +124,7 @@ func FramesChart(frames []*Chart, labels []string, options ...Option) (*Chart, e
 	title := s.titleOr(frames[at].Title)
 	chosen := frames[at]
 	label := labels[at]
-	c := &Chart{Title: title, Width: w, Height: h + timelineBand,
+	c := &Chart{Title: title, Width: w, Height: h + timelineBand, fixedWidth: fixed,
 		option: map[string]any{"baseOption": base, "options": list}}
 	c.paint = func(dc draw.Canvas) error {
 		px := vg.Inch / dpi
@@ -204,10 +207,62 @@ func padSeries(opts []map[string]any) {
 	}
 }
 
+// shareSeries sends once a series that every frame has alike (a loss surface under the paths
+// of each frame): the base option keeps it whole, and each frame only names its type, which
+// echarts merges into the series shown, keeping its data.
+func shareSeries(base map[string]any, opts []map[string]any) {
+	if len(opts) < 2 {
+		return
+	}
+	baseSeries, _ := base["series"].([]any)
+	if len(baseSeries) == 0 {
+		return
+	}
+	shared := make([]bool, len(baseSeries))
+	for j := range baseSeries {
+		first, _ := json.Marshal(baseSeries[j])
+		shared[j] = true
+		for _, o := range opts {
+			series, _ := o["series"].([]any)
+			if j >= len(series) {
+				shared[j] = false
+				break
+			}
+			b, _ := json.Marshal(series[j])
+			if string(b) != string(first) {
+				shared[j] = false
+				break
+			}
+		}
+	}
+	// The base option is a copy: the frames' series lists change below.
+	base["series"] = append([]any(nil), baseSeries...)
+	for _, o := range opts {
+		series := append([]any(nil), o["series"].([]any)...)
+		for j, sh := range shared {
+			if sh {
+				m, _ := series[j].(map[string]any)
+				series[j] = map[string]any{"type": m["type"]}
+			}
+		}
+		o["series"] = series
+	}
+}
+
 // raiseBottoms moves the components placed from the bottom of the chart (grids, visual maps,
 // legends) up by px pixels, making room for the timeline. A component without a bottom gets
 // echarts' default (grid: 60 px) plus px.
 func raiseBottoms(o map[string]any, px int) {
+	// Series placed by themselves in pixels (a graph's layout box).
+	if series, ok := o["series"].([]any); ok {
+		for _, sr := range series {
+			if m, ok := sr.(map[string]any); ok {
+				if b, ok := m["bottom"].(float64); ok {
+					m["bottom"] = b + float64(px)
+				}
+			}
+		}
+	}
 	for _, key := range []string{"grid", "visualMap", "legend"} {
 		var items []any
 		switch v := o[key].(type) {

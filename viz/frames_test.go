@@ -182,3 +182,34 @@ func TestFramesChartErrors(t *testing.T) {
 		}
 	}
 }
+
+// A series alike in every frame (a loss surface under each frame's path) is sent once, in the
+// base option; the frames name only its type.
+func TestFramesChartSendsASharedSeriesOnce(t *testing.T) {
+	surface := Series{Name: "surface", X: []float64{0, 1, 2, 3}, Y: []float64{9, 4, 1, 0}}
+	var frames []*Chart
+	for k := 1; k <= 3; k++ {
+		c, err := LinesChart([]Series{surface, {Name: "path", X: []float64{0, float64(k)}, Y: []float64{0, 1}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		frames = append(frames, c)
+	}
+	c, err := FramesChart(frames, []string{"1", "2", "3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, opts := framesOption(t, c)
+	if d, _ := base["series"].([]any)[0].(map[string]any)["data"].([]any); len(d) != 4 {
+		t.Fatalf("base option's shared series has %d points, want 4", len(d))
+	}
+	for k, o := range opts {
+		series := o["series"].([]any)
+		if got, _ := json.Marshal(series[0]); string(got) != `{"type":"line"}` {
+			t.Errorf("frame %d: shared series sent again: %s", k, got)
+		}
+		if d, _ := series[1].(map[string]any)["data"].([]any); len(d) != 2 {
+			t.Errorf("frame %d: its own series has %d points, want 2", k, len(d))
+		}
+	}
+}

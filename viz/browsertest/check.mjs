@@ -184,7 +184,7 @@ async function stepFrames(page, c) {
     const cv = el.querySelector('canvas');
     const d = cv.getContext('2d').getImageData(0, 0, cv.width, cv.height).data;
     let h = 0;
-    for (let i = 0; i < d.length; i += 16) h = (h * 31 + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) >>> 0;
+    for (let i = 0; i < d.length; i += 4) h = (h * 31 + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) >>> 0;
     return { index: chart.getOption().timeline[0].currentIndex, hash: h, w: el.clientWidth, h: el.clientHeight };
   }, sel);
   const n = c.option.baseOption.timeline.data.length;
@@ -204,7 +204,9 @@ async function stepFrames(page, c) {
         await page.mouse.click(box.x + x, box.y + y);
         await page.waitForTimeout(350);
         st = await state();
-        if (done(st)) return st;
+        // A frame's redraw animates (heatmaps fade their labels): the picture is compared once
+        // it has settled.
+        if (done(st)) { await page.waitForTimeout(1200); return await state(); }
       }
     }
     return st;
@@ -214,8 +216,10 @@ async function stepFrames(page, c) {
   const back = await clickNear([128, 122, 134, 116, 140], st => st.index === 0);
   // Play (the round button at the left, about 75 px in): the index moves by itself; then pause.
   await page.mouse.click(box.x + 75, box.y + ys[0]);
-  await page.waitForTimeout(Math.max(1800, 2.5 * (c.option.baseOption.timeline.playInterval || 800)));
-  const played = await state();
+  const seen = new Set();
+  const until = Date.now() + Math.max(2000, 3 * (c.option.baseOption.timeline.playInterval || 800));
+  while (Date.now() < until) { seen.add((await state()).index); await page.waitForTimeout(200); }
+  const played = { index: [...seen].find(i => i !== 0) ?? 0 };
   await page.evaluate(s => {
     const chart = window.__godlEcharts.getInstanceByDom(document.querySelector(s));
     chart.dispatchAction({ type: 'timelinePlayChange', playState: false });
@@ -232,6 +236,7 @@ async function checkLivePage(page, where, prefix) {
     if (r.ok && c.option.baseOption && c.option.baseOption.timeline) {
       const f = await stepFrames(page, c);
       check(f.ok, `${where}: frames chart ${k + 1} (${c.id}, ${c.option.baseOption.timeline.data[0]} ...) steps in the page`, f.detail);
+      await page.waitForTimeout(1500);
       if (r.el) await r.el.screenshot({ path: path.join(OUT, `${prefix}-chart-${k + 1}-stepped.png`) }).catch(() => {});
     }
   }

@@ -11,6 +11,8 @@
 #   - the saved notebook holds the echarts library once (the course's bundle, gzip + base64) and
 #     each chart's PNG, its charts use every series type and component viz has, and each chart's
 #     option draws in echarts' development build of the bundle with no warning.
+#   - live demos (demo.Live, viz/browsertest/live.ipynb, live.mjs) run in JupyterLab and Notebook 7:
+#     slider and button redraw, Stop / idle timeout / interrupt end them, the kernel goes on.
 # Screenshots and logs go to build/browser/. Prints "N passed, N failed"; the exit code is the
 # result. JupyterLab (127.0.0.1, random free port, token) is always stopped at the end.
 # Needs: make setup, and viz/browsertest/setup.sh (Chromium, playwright-core).
@@ -97,9 +99,17 @@ curl -sf -m 2 -H "Authorization: token $TOKEN" "$LAB_URL/api/status" >/dev/null 
 echo "==> checking in headless Chromium"
 set +e
 LAB_URL="$LAB_URL" LAB_TOKEN="$TOKEN" OUT="$OUT" NOTEBOOK="$OUT/charts.ipynb" EXPORT="$OUT/charts.html" \
-  LAB_TRUSTED=charts.ipynb LAB_UNTRUSTED=untrusted.ipynb EXPECT_LIVE=16 EXPECT_STATIC=3 \
+  LAB_TRUSTED=charts.ipynb LAB_UNTRUSTED=untrusted.ipynb EXPECT_LIVE=27 EXPECT_STATIC=3 \
   timeout 600 node viz/browsertest/check.mjs
 rc=$?
+# Live demos (demo.Live on GoNB's widgets), run cell by cell in JupyterLab and Notebook 7: a
+# slider and a button redraw the chart, Stop, an idle timeout and an interrupt end a demo, and
+# the kernel runs the next cell each time.
+echo "==> live demos in JupyterLab and Notebook 7 (viz/browsertest/live.ipynb)"
+cp viz/browsertest/live.ipynb "$OUT/lab/live.ipynb"
+LAB_URL="$LAB_URL" LAB_TOKEN="$TOKEN" OUT="$OUT" LIVE_NOTEBOOK=live.ipynb timeout 600 node viz/browsertest/live.mjs
+rc3=$?
+[ $rc -ne 0 ] || rc=$rc3
 # The exported pages offline (export_offline.mjs): a course notebook with formulas, exported with
 # its saved outputs, and the executed chart notebook's export: formulas typeset, no request.
 echo "==> exported pages with the network cut off (formulas typeset, nothing loaded)"

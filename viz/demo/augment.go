@@ -1,0 +1,260 @@
+package demo
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/godl-course/godl/tensor"
+	"github.com/godl-course/godl/viz"
+)
+
+// The augmentation demo applies ONE transformation of datasets.Augmentation, with a fixed amount
+// instead of a random draw, to the same few images, one frame per amount. Its formulas are those
+// of datasets.Augmentation (datasets/augment.go), for an image x of H×W×C pixels in [0, 1]:
+//
+//	shift:      y(i, j) = x(i, j − d)                  (d pixels to the right; 0 coming in)
+//	vshift:     y(i, j) = x(i − d, j)                  (d pixels down)
+//	rotation:   y(p) = x(c + R(−θ)(p − c))             (θ degrees around the centre c, bilinear,
+//	                                                    0 outside; θ > 0 turns clockwise on screen)
+//	brightness: y = clip(x + β)
+//	contrast:   y = clip((x − m)·(1 + a) + m)          (m the image's mean; a = 0.3: 30% more contrast)
+//
+// with clip(v) = min(max(v, 0), 1). At amount 0 every transformation gives the image back.
+
+// augmentParams are the transformations of the demo, with what the amount means.
+var augmentParams = []struct{ name, meaning string }{
+	{"shift", "pixels to the right (negative: left), whole numbers"},
+	{"vshift", "pixels down (negative: up), whole numbers"},
+	{"rotation", "degrees, clockwise"},
+	{"brightness", "β added to every pixel"},
+	{"contrast", "a, the relative change of contrast: (x − m)·(1 + a) + m"},
+}
+
+func augmentNames() string {
+	names := make([]string, len(augmentParams))
+	for i, p := range augmentParams {
+		names[i] = fmt.Sprintf("%q (%s)", p.name, p.meaning)
+	}
+	return strings.Join(names, ", ")
+}
+
+// augmentLabel names the frame of amount v.
+func augmentLabel(param string, v float64) string {
+	switch param {
+	case "shift":
+		return fmt.Sprintf("dx = %g px", v)
+	case "vshift":
+		return fmt.Sprintf("dy = %g px", v)
+	case "rotation":
+		return fmt.Sprintf("θ = %g°", v)
+	case "brightness":
+		return fmt.Sprintf("β = %+g", v)
+	}
+	return fmt.Sprintf("α = %g", 1+v)
+}
+
+// augmentTitle is the formula of the transformation, for the chart's title.
+var augmentTitle = map[string]string{
+	"shift":      "shift: y(i, j) = x(i, j − dx)",
+	"vshift":     "vertical shift: y(i, j) = x(i − dy, j)",
+	"rotation":   "rotation by θ around the centre (bilinear)",
+	"brightness": "brightness: y = x + β (clipped to [0, 1])",
+	"contrast":   "contrast: y = (x − m)·α + m, α = 1 + a (clipped to [0, 1])",
+}
+
+// imageBatch checks a batch of images (N, H, W, C) or (N, H, W) with pixels in [0, 1] and
+// returns its sizes.
+func augBatch(images *tensor.Tensor) (n, h, w, c int, err error) {
+	if images == nil || (images.Rank() != 3 && images.Rank() != 4) || images.Len() == 0 || slices.Contains(images.Shape, 0) {
+		shape := "nil"
+		if images != nil {
+			shape = fmt.Sprint(images.Shape)
+		}
+		return 0, 0, 0, 0, fmt.Errorf("demo: images must be a batch (N, H, W, C) or (N, H, W), got %s; from a data set: d.Take(6).Inputs() (or d.Pixels(6).Inputs() when it is normalized)", shape)
+	}
+	n, h, w, c = images.Shape[0], images.Shape[1], images.Shape[2], 1
+	if images.Rank() == 4 {
+		c = images.Shape[3]
+	}
+	for _, v := range images.Data {
+		if !(v >= 0 && v <= 1) {
+			return 0, 0, 0, 0, fmt.Errorf("demo: images must hold pixels in [0, 1], found %g; for a normalized data set pass d.Pixels(n).Inputs()", v)
+		}
+	}
+	return n, h, w, c, nil
+}
+
+// AugmentSteps returns the images transformed by each amount of param: out[k] has the shape of
+// images, (N, H, W, C) or (N, H, W) with pixels in [0, 1], transformed by values[k]. param is
+// "shift", "vshift", "rotation", "brightness" or "contrast" (see Augment). images is not changed.
+func AugmentSteps(images *tensor.Tensor, param string, values []float64) ([]*tensor.Tensor, error) {
+	n, h, w, c, err := augBatch(images)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.ContainsFunc(augmentParams, func(p struct{ name, meaning string }) bool { return p.name == param }) {
+		return nil, fmt.Errorf("demo: unknown augmentation %q; use one of %s", param, augmentNames())
+	}
+	if len(values) == 0 {
+		return nil, fmt.Errorf("demo: no amounts of %q given; give one per frame, e.g. []float64{-30, -15, 0, 15, 30}", param)
+	}
+	for _, v := range values {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("demo: %s amount %g: give finite numbers", param, v)
+		}
+		if (param == "shift" || param == "vshift") && v != math.Trunc(v) {
+			return nil, fmt.Errorf("demo: %s amount %g: shifts are whole numbers of pixels (e.g. -2, 0, 2)", param, v)
+		}
+		if param == "contrast" && v < -1 {
+			return nil, fmt.Errorf("demo: contrast amount %g: a ≥ −1 (a = −1 makes every image flat grey; 0 keeps it)", v)
+		}
+	}
+	size := h * w * c
+	out := make([]*tensor.Tensor, len(values))
+	for k, v := range values {
+		y := images.Clone()
+		for i := range n {
+			img := y.Data[i*size : (i+1)*size]
+			src := images.Data[i*size : (i+1)*size]
+			switch param {
+			case "shift":
+				augTranslate(src, img, h, w, c, 0, int(v))
+			case "vshift":
+				augTranslate(src, img, h, w, c, int(v), 0)
+			case "rotation":
+				augRotate(src, img, h, w, c, v)
+			case "brightness":
+				for p := range img {
+					img[p] = augClip(src[p] + v) // y = x + β
+				}
+			case "contrast":
+				var m float64
+				for _, p := range src {
+					m += p
+				}
+				m /= float64(len(src))
+				for p := range img {
+					img[p] = augClip((src[p]-m)*(1+v) + m) // y = (x − m)(1 + a) + m
+				}
+			}
+		}
+		out[k] = y
+	}
+	return out, nil
+}
+
+func augClip(v float64) float64 { return min(max(v, 0), 1) }
+
+// translate writes y(i, j) = x(i − dy, j − dx), 0 outside.
+func augTranslate(x, y []float64, h, w, c, dy, dx int) {
+	for i := range h {
+		for j := range w {
+			out := y[(i*w+j)*c : (i*w+j+1)*c]
+			si, sj := i-dy, j-dx
+			if si < 0 || si >= h || sj < 0 || sj >= w {
+				clear(out)
+				continue
+			}
+			copy(out, x[(si*w+sj)*c:(si*w+sj+1)*c])
+		}
+	}
+}
+
+// rotate writes y = x rotated by deg degrees around the centre, as datasets.Augmentation does:
+// output pixel p samples x at c + R(−θ)(p − c), bilinear, 0 outside.
+func augRotate(x, y []float64, h, w, c int, deg float64) {
+	theta := deg * math.Pi / 180
+	cos, sin := math.Cos(theta), math.Sin(theta)
+	cy, cx := float64(h-1)/2, float64(w-1)/2
+	for i := range h {
+		for j := range w {
+			oy, ox := float64(i)-cy, float64(j)-cx
+			si := cy + cos*oy - sin*ox
+			sj := cx + sin*oy + cos*ox
+			out := y[(i*w+j)*c : (i*w+j+1)*c]
+			clear(out)
+			y0, x0 := math.Floor(si), math.Floor(sj)
+			fy, fx := si-y0, sj-x0
+			for dy := range 2 {
+				ii := int(y0) + dy
+				if ii < 0 || ii >= h {
+					continue
+				}
+				wy := 1 - fy
+				if dy == 1 {
+					wy = fy
+				}
+				for dx := range 2 {
+					jj := int(x0) + dx
+					if jj < 0 || jj >= w {
+						continue
+					}
+					wx := 1 - fx
+					if dx == 1 {
+						wx = fx
+					}
+					for k := range c {
+						out[k] += wy * wx * x[(ii*w+jj)*c+k]
+					}
+				}
+			}
+		}
+	}
+}
+
+// AugmentChart builds the frames of Augment: in each frame the original images (top row) and
+// the same images transformed by one amount (bottom row), the frame named by the amount.
+// options go to the frames and to viz.FramesChart (viz.Title, viz.AtFrame, viz.PlayMillis, ...).
+func AugmentChart(images *tensor.Tensor, param string, values []float64, options ...viz.Option) (*viz.Chart, error) {
+	steps, err := AugmentSteps(images, param, values)
+	if err != nil {
+		return nil, err
+	}
+	n := images.Shape[0]
+	frames := make([]*viz.Chart, len(values))
+	labels := make([]string, len(values))
+	for k, v := range values {
+		labels[k] = augmentLabel(param, v)
+		both := tensor.Stack(append(augImages(images), augImages(steps[k])...)...)
+		captions := make([]string, 2*n)
+		for i := range n {
+			captions[i], captions[n+i] = "original", labels[k]
+		}
+		opts := append([]viz.Option{viz.Cols(n), viz.Title("Augmentation, " + augmentTitle[param])}, options...)
+		f, err := viz.ImagesChart(both, captions, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("demo: frame %d (%s): %w", k, labels[k], err)
+		}
+		frames[k] = f
+	}
+	return viz.FramesChart(frames, labels, options...)
+}
+
+// batchImages returns the images of a batch (shared data).
+func augImages(t *tensor.Tensor) []*tensor.Tensor {
+	out := make([]*tensor.Tensor, t.Shape[0])
+	for i := range out {
+		out[i] = t.Sub(i)
+	}
+	return out
+}
+
+// Augment shows the same images transformed by each amount of one augmentation, one frame per
+// amount (the original images stay above for comparison):
+//
+//	train, _ := nb.Must2(datasets.MNIST())
+//	demo.Augment(train.Take(6).Inputs(), "rotation", []float64{-30, -15, 0, 15, 30}) // 6 digits (6, 28, 28, 1)
+//
+// param is "shift" (dx pixels right), "vshift" (dy pixels down), "rotation" (θ degrees,
+// clockwise), "brightness" (β added) or "contrast" (a: (x − m)(1 + a) + m); the formulas are those
+// of datasets.Augmentation, with the amount given instead of drawn at random. images: (N, H, W, C)
+// or (N, H, W), pixels in [0, 1].
+func Augment(images *tensor.Tensor, param string, values []float64, options ...viz.Option) (viz.Files, error) {
+	c, err := AugmentChart(images, param, values, options...)
+	if err != nil {
+		return viz.Files{}, err
+	}
+	return c.Show()
+}
