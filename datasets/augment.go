@@ -88,40 +88,83 @@ func (a *Augmentation) apply(b *Batch, clip bool, rng *rand.Rand) {
 	var scratch []float32
 	for k := range b.Size {
 		x := b.X[k*n : (k+1)*n]
+		// The draws come in this order: flip, shift, rotation (images only), contrast, brightness.
+		var g geometry
 		if isImage {
-			g := a.drawGeometry(rng, h, w)
-			if !g.identity() {
-				scratch = g.warp(x, h, w, c, scratch, false)
-				if targetImage {
-					m := h * w * tc
-					t := b.Targets[k*m : (k+1)*m]
-					scratch = g.warp(t, h, w, tc, scratch, wholeNumbers(t))
-				}
-			}
+			g = a.drawGeometry(rng, h, w)
 		}
+		t := Transform{FlipH: g.flip, DX: g.dx, DY: g.dy, Rotate: g.degrees}
 		if a.Contrast > 0 {
-			alpha := float32(1 + a.Contrast*(2*rng.Float64()-1))
-			var mean float64
-			for _, v := range x {
-				mean += float64(v)
-			}
-			m := float32(mean / float64(len(x)))
-			for i, v := range x {
-				x[i] = (v-m)*alpha + m
-			}
+			t.Contrast = a.Contrast * (2*rng.Float64() - 1)
 		}
 		if a.Brightness > 0 {
-			beta := float32(a.Brightness * (2*rng.Float64() - 1))
-			for i := range x {
-				x[i] += beta
-			}
+			t.Brightness = a.Brightness * (2*rng.Float64() - 1)
 		}
-		if clip && (a.Contrast > 0 || a.Brightness > 0) {
-			for i, v := range x {
-				x[i] = min(max(v, 0), 1)
-			}
+		scratch = t.apply(x, h, w, c, clip && (a.Contrast > 0 || a.Brightness > 0), scratch)
+		if targetImage && !g.identity() {
+			m := h * w * tc
+			tg := b.Targets[k*m : (k+1)*m]
+			scratch = g.warp(tg, h, w, tc, scratch, wholeNumbers(tg))
 		}
 	}
+}
+
+// Transform is one augmentation with chosen amounts instead of random draws (a lecture demo,
+// a test), with the formulas of [Augmentation], in this order:
+//
+//	flip:       x(i, j) ← x(i, W−1−j)                      (FlipH)
+//	shift:      x(i, j) ← x(i−DY, j−DX), 0 outside          (DX pixels right, DY down)
+//	rotation:   x(p) ← x(c + R(−θ)(p − c)), bilinear, 0 outside (θ = Rotate degrees, clockwise on screen)
+//	contrast:   x ← (x − m)·(1 + Contrast) + m              (m the image mean)
+//	brightness: x ← x + Brightness
+//
+// The zero value changes nothing.
+type Transform struct {
+	FlipH      bool
+	DX, DY     int
+	Rotate     float64 // degrees
+	Contrast   float64 // α − 1: 0.3 for 30% more contrast, −1 makes the image flat
+	Brightness float64 // β
+}
+
+// Apply transforms the H×W×C image x (pixels in [0, 1]) in place, clipping to [0, 1] after
+// a contrast or brightness change.
+func (t Transform) Apply(x []float32, h, w, c int) {
+	t.apply(x, h, w, c, t.Contrast != 0 || t.Brightness != 0, nil)
+}
+
+func (t Transform) apply(x []float32, h, w, c int, clip bool, scratch []float32) []float32 {
+	g := geometry{flip: t.FlipH, dx: t.DX, dy: t.DY}
+	if t.Rotate != 0 {
+		theta := t.Rotate * math.Pi / 180
+		g.cos, g.sin, g.rotate, g.degrees = math.Cos(theta), math.Sin(theta), true, t.Rotate
+	}
+	if !g.identity() {
+		scratch = g.warp(x, h, w, c, scratch, false)
+	}
+	if t.Contrast != 0 {
+		alpha := float32(1 + t.Contrast)
+		var mean float64
+		for _, v := range x {
+			mean += float64(v)
+		}
+		m := float32(mean / float64(len(x)))
+		for i, v := range x {
+			x[i] = (v-m)*alpha + m
+		}
+	}
+	if t.Brightness != 0 {
+		beta := float32(t.Brightness)
+		for i := range x {
+			x[i] += beta
+		}
+	}
+	if clip {
+		for i, v := range x {
+			x[i] = min(max(v, 0), 1)
+		}
+	}
+	return scratch
 }
 
 // geometry is one draw of the geometric transformations.
@@ -130,6 +173,7 @@ type geometry struct {
 	dx, dy   int
 	cos, sin float64
 	rotate   bool
+	degrees  float64 // the rotation θ in degrees
 }
 
 func (a *Augmentation) drawGeometry(rng *rand.Rand, h, w int) geometry {
@@ -142,7 +186,8 @@ func (a *Augmentation) drawGeometry(rng *rand.Rand, h, w int) geometry {
 		g.dy = rng.IntN(2*a.Shift+1) - a.Shift
 	}
 	if a.Rotate > 0 {
-		theta := a.Rotate * (2*rng.Float64() - 1) * math.Pi / 180
+		g.degrees = a.Rotate * (2*rng.Float64() - 1)
+		theta := g.degrees * math.Pi / 180
 		g.cos, g.sin, g.rotate = math.Cos(theta), math.Sin(theta), theta != 0
 	}
 	return g

@@ -146,3 +146,29 @@ func TestAugmentKeepsClassIDs(t *testing.T) {
 		t.Errorf("nearest rotate 90° = %v", r)
 	}
 }
+
+// Transform applies one augmentation with chosen amounts: checked by hand on a 2×3 image.
+func TestTransformByHand(t *testing.T) {
+	img := func() []float32 { return []float32{0.1, 0.2, 0.3, 0.4, 0.5, 0.6} } // H=2, W=3, C=1
+	for _, tc := range []struct {
+		t    Transform
+		want []float32
+	}{
+		{Transform{}, []float32{0.1, 0.2, 0.3, 0.4, 0.5, 0.6}},
+		{Transform{DX: 1}, []float32{0, 0.1, 0.2, 0, 0.4, 0.5}},
+		{Transform{DY: -1}, []float32{0.4, 0.5, 0.6, 0, 0, 0}},
+		{Transform{FlipH: true}, []float32{0.3, 0.2, 0.1, 0.6, 0.5, 0.4}},
+		{Transform{Rotate: 180}, []float32{0.6, 0.5, 0.4, 0.3, 0.2, 0.1}},
+		{Transform{Brightness: 0.5}, []float32{0.6, 0.7, 0.8, 0.9, 1, 1}},    // clipped to 1
+		{Transform{Contrast: 1}, []float32{0, 0.05, 0.25, 0.45, 0.65, 0.85}}, // (x − 0.35)·2 + 0.35, clipped
+	} {
+		x := img()
+		tc.t.Apply(x, 2, 3, 1)
+		for i := range x {
+			if math.Abs(float64(x[i]-tc.want[i])) > 1e-6 {
+				t.Errorf("%+v: got %v, want %v", tc.t, x, tc.want)
+				break
+			}
+		}
+	}
+}

@@ -6,12 +6,13 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/godl-course/godl/datasets"
 	"github.com/godl-course/godl/tensor"
 	"github.com/godl-course/godl/viz"
 )
 
 // The augmentation demo applies ONE transformation of datasets.Augmentation, with a fixed amount
-// instead of a random draw, to the same few images, one frame per amount. Its formulas are those
+// instead of a random draw (datasets.Transform), to the same few images, one frame per amount. Its formulas are those
 // of datasets.Augmentation (datasets/augment.go), for an image x of H×W×C pixels in [0, 1]:
 //
 //	shift:      y(i, j) = x(i, j − d)                  (d pixels to the right; 0 coming in)
@@ -113,95 +114,39 @@ func AugmentSteps(images *tensor.Tensor, param string, values []float64) ([]*ten
 	}
 	size := h * w * c
 	out := make([]*tensor.Tensor, len(values))
+	img := make([]float32, size)
 	for k, v := range values {
+		var t datasets.Transform
+		switch param {
+		case "shift":
+			t.DX = int(v)
+		case "vshift":
+			t.DY = int(v)
+		case "rotation":
+			t.Rotate = v
+		case "brightness":
+			t.Brightness = v
+		case "contrast":
+			t.Contrast = v
+		}
 		y := images.Clone()
+		if t == (datasets.Transform{}) {
+			out[k] = y // amount 0: the images themselves
+			continue
+		}
 		for i := range n {
-			img := y.Data[i*size : (i+1)*size]
-			src := images.Data[i*size : (i+1)*size]
-			switch param {
-			case "shift":
-				augTranslate(src, img, h, w, c, 0, int(v))
-			case "vshift":
-				augTranslate(src, img, h, w, c, int(v), 0)
-			case "rotation":
-				augRotate(src, img, h, w, c, v)
-			case "brightness":
-				for p := range img {
-					img[p] = augClip(src[p] + v) // y = x + β
-				}
-			case "contrast":
-				var m float64
-				for _, p := range src {
-					m += p
-				}
-				m /= float64(len(src))
-				for p := range img {
-					img[p] = augClip((src[p]-m)*(1+v) + m) // y = (x − m)(1 + a) + m
-				}
+			px := y.Data[i*size : (i+1)*size]
+			for p, x := range px {
+				img[p] = float32(x)
+			}
+			t.Apply(img, h, w, c)
+			for p, x := range img {
+				px[p] = float64(x)
 			}
 		}
 		out[k] = y
 	}
 	return out, nil
-}
-
-func augClip(v float64) float64 { return min(max(v, 0), 1) }
-
-// translate writes y(i, j) = x(i − dy, j − dx), 0 outside.
-func augTranslate(x, y []float64, h, w, c, dy, dx int) {
-	for i := range h {
-		for j := range w {
-			out := y[(i*w+j)*c : (i*w+j+1)*c]
-			si, sj := i-dy, j-dx
-			if si < 0 || si >= h || sj < 0 || sj >= w {
-				clear(out)
-				continue
-			}
-			copy(out, x[(si*w+sj)*c:(si*w+sj+1)*c])
-		}
-	}
-}
-
-// rotate writes y = x rotated by deg degrees around the centre, as datasets.Augmentation does:
-// output pixel p samples x at c + R(−θ)(p − c), bilinear, 0 outside.
-func augRotate(x, y []float64, h, w, c int, deg float64) {
-	theta := deg * math.Pi / 180
-	cos, sin := math.Cos(theta), math.Sin(theta)
-	cy, cx := float64(h-1)/2, float64(w-1)/2
-	for i := range h {
-		for j := range w {
-			oy, ox := float64(i)-cy, float64(j)-cx
-			si := cy + cos*oy - sin*ox
-			sj := cx + sin*oy + cos*ox
-			out := y[(i*w+j)*c : (i*w+j+1)*c]
-			clear(out)
-			y0, x0 := math.Floor(si), math.Floor(sj)
-			fy, fx := si-y0, sj-x0
-			for dy := range 2 {
-				ii := int(y0) + dy
-				if ii < 0 || ii >= h {
-					continue
-				}
-				wy := 1 - fy
-				if dy == 1 {
-					wy = fy
-				}
-				for dx := range 2 {
-					jj := int(x0) + dx
-					if jj < 0 || jj >= w {
-						continue
-					}
-					wx := 1 - fx
-					if dx == 1 {
-						wx = fx
-					}
-					for k := range c {
-						out[k] += wy * wx * x[(ii*w+jj)*c+k]
-					}
-				}
-			}
-		}
-	}
 }
 
 // AugmentChart builds the frames of Augment: in each frame the original images (top row) and
