@@ -135,11 +135,10 @@ def strip_comments(code: str) -> str:
     return "".join(out)
 
 
-def split_args(code: str, start: int) -> tuple[list[str], int]:
-    """The arguments of the call whose "(" is just before start (top-level commas), and the
-    offset after its ")"."""
-    args, depth, i, cur = [], 0, start, start
-    n = len(code)
+def scan(code: str, start: int = 0):
+    """Yields (offset, character, depth) for the characters of Go code from start that are
+    outside string literals; depth counts the brackets open before the character."""
+    depth, i, n = 0, start, len(code)
     while i < n:
         c = code[i]
         if c in "\"'":
@@ -152,45 +151,32 @@ def split_args(code: str, start: int) -> tuple[list[str], int]:
             j = code.find("`", i + 1)
             i = n if j < 0 else j + 1
             continue
+        if c in ")]}":
+            depth -= 1
+        yield i, c, depth
         if c in "([{":
             depth += 1
-        elif c in ")]}":
-            if depth == 0:
-                last = code[cur:i].strip()
-                if last or args:
-                    args.append(last)
-                return args, i + 1
-            depth -= 1
-        elif c == "," and depth == 0:
-            args.append(code[cur:i].strip())
-            cur = i + 1
         i += 1
-    return args, n
+
+
+def split_args(code: str, start: int) -> tuple[list[str], int]:
+    """The arguments of the call whose "(" is just before start (top-level commas), and the
+    offset after its ")"."""
+    for i, c, depth in scan(code, start):
+        if depth < 0:  # the call's ")"
+            args = split_top(code[start:i], ",")
+            return ([] if args == [""] else args), i + 1
+    args = split_top(code[start:], ",")
+    return ([] if args == [""] else args), len(code)
 
 
 def split_top(expr: str, sep: str) -> list[str]:
     """expr split at the top-level occurrences of the one-character sep."""
-    parts, depth, cur, i, n = [], 0, 0, 0, len(expr)
-    while i < n:
-        c = expr[i]
-        if c in "\"'":
-            j = i + 1
-            while j < n and expr[j] != c:
-                j += 2 if expr[j] == "\\" else 1
-            i = j + 1
-            continue
-        if c == "`":
-            j = expr.find("`", i + 1)
-            i = n if j < 0 else j + 1
-            continue
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        elif c == sep and depth == 0:
+    parts, cur = [], 0
+    for i, c, depth in scan(expr):
+        if c == sep and depth == 0:
             parts.append(expr[cur:i].strip())
             cur = i + 1
-        i += 1
     parts.append(expr[cur:].strip())
     return parts
 
