@@ -171,16 +171,15 @@ func TestAugmentChartFrames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := optChartOption(t, c)
-	frames := optTimeline(t, o, []string{"θ = -30°", "θ = -15°", "θ = 0°", "θ = 15°", "θ = 30°"})
+	frames := timeline(t, c, []string{"θ = -30°", "θ = -15°", "θ = 0°", "θ = 15°", "θ = 30°"})
 	for i, f := range frames {
-		g, _ := f.(map[string]any)["graphic"].([]any)
+		g, _ := f["graphic"].([]any)
 		img, _ := g[0].(map[string]any)["style"].(map[string]any)["image"].(string)
 		if !strings.HasPrefix(img, "data:image/png;base64,") {
 			t.Errorf("frame %d is not a picture: %v", i, f)
 		}
 	}
-	optCheckPNG(t, c)
+	checkPNG(t, c)
 	if b, _ := c.Option(); len(b) > 2_000_000 {
 		t.Errorf("the option is %d bytes", len(b))
 	}

@@ -128,8 +128,7 @@ func TestBatchNoiseChart(t *testing.T) {
 
 	// Every frame has the same series: the colour bands and level lines of the loss, one
 	// step per batch (30) and the full-batch step; the axes keep one window.
-	raw, err := frameOptions(t, c), error(nil)
-	require.NoError(t, err)
+	raw := frameOptions(t, c)
 	var opt struct {
 		Options []struct {
 			Series []struct {

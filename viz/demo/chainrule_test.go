@@ -140,7 +140,7 @@ func TestChainRuleChartFrames(t *testing.T) {
 	for i, s := range steps {
 		labels[i] = s.Label
 	}
-	frames := mxTimeline(t, c, labels)
+	frames := timeline(t, c, labels)
 	names := chainNames(root.Topo())
 	for n, f := range frames {
 		if title := mxTitle(t, f); !strings.HasSuffix(title, strings.SplitN(steps[n].Label, ": ", 2)[1]) {
@@ -184,7 +184,7 @@ func TestChainRuleChartFrames(t *testing.T) {
 			t.Errorf("the last frame does not show %s of %s", want, v.Label)
 		}
 	}
-	mxCheckPNG(t, c)
+	checkPNG(t, c)
 }
 
 func TestChainRuleErrors(t *testing.T) {

@@ -93,7 +93,7 @@ func TestConvolutionChartFrames(t *testing.T) {
 	for i, s := range steps {
 		labels[i] = "y[" + string(rune('0'+s.I)) + "," + string(rune('0'+s.J)) + "] = " + mxNum(s.Value)
 	}
-	frames := mxTimeline(t, c, labels)
+	frames := timeline(t, c, labels)
 	for n, f := range frames {
 		title := mxTitle(t, f)
 		_, numbers, _ := strings.Cut(steps[n].Label, "] = Σ_k Σ_l w[k,l]·x[")
@@ -126,7 +126,7 @@ func TestConvolutionChartFrames(t *testing.T) {
 			t.Errorf("frame %d: %d cells of x outlined, want the 9 of the window", n, marked)
 		}
 	}
-	mxCheckPNG(t, c)
+	checkPNG(t, c)
 }
 
 func TestConvGradientStepsAddUpToScratch(t *testing.T) {
@@ -179,7 +179,7 @@ func TestConvGradientChart(t *testing.T) {
 	for i, s := range steps {
 		labels[i] = "+ Δy[" + string(rune('0'+s.I)) + "," + string(rune('0'+s.J)) + "]·window"
 	}
-	frames := mxTimeline(t, c, labels)
+	frames := timeline(t, c, labels)
 	// Frame 5, position (1,1): Δy = 2; x[1,1] = 0, so ∂L/∂w[0,0] stays 0·1 + 0 = 0.
 	if title := mxTitle(t, frames[5]); !strings.Contains(title, "position (1,1) adds Δy[1,1] = 2 times its window") {
 		t.Errorf("frame 5 title %q", title)
@@ -187,7 +187,7 @@ func TestConvGradientChart(t *testing.T) {
 	if !strings.Contains(steps[5].Label, "= 2 × the window") {
 		t.Errorf("step 5 label %q", steps[5].Label)
 	}
-	mxCheckPNG(t, c)
+	checkPNG(t, c)
 }
 
 func TestConvolutionErrors(t *testing.T) {

@@ -119,8 +119,7 @@ func TestInitScaleChart(t *testing.T) {
 	// Each frame: one histogram per layer shown over the same 41 bins of [−1, 1], the fractions
 	// (at least 10⁻⁴, drawn at the bottom when smaller) adding up to 1, plus the invisible points
 	// at 1 and 10⁻⁴ that fix the y axis.
-	raw, err := frameOptions(t, c), error(nil)
-	require.NoError(t, err)
+	raw := frameOptions(t, c)
 	var opt struct {
 		Options []struct {
 			Series []struct {

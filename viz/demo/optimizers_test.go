@@ -1,9 +1,6 @@
 package demo
 
 import (
-	"bytes"
-	"encoding/json"
-	"image/png"
 	"math"
 	"strings"
 	"testing"
@@ -116,56 +113,6 @@ func TestFirstStepsOfAdaptiveOptimizers(t *testing.T) {
 	}
 }
 
-// chartOption decodes a chart's echarts option.
-func optChartOption(t *testing.T, c *viz.Chart) map[string]any {
-	t.Helper()
-	b, err := frameOptions(t, c), error(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var o map[string]any
-	if err := json.Unmarshal(b, &o); err != nil {
-		t.Fatal(err)
-	}
-	return o
-}
-
-// timeline checks that o is a frames option with these labels and returns its frames.
-func optTimeline(t *testing.T, o map[string]any, labels []string) []any {
-	t.Helper()
-	base, _ := o["baseOption"].(map[string]any)
-	tl, _ := base["timeline"].(map[string]any)
-	data, _ := tl["data"].([]any)
-	if len(data) != len(labels) {
-		t.Fatalf("timeline data %v, want labels %q", data, labels)
-	}
-	for i, l := range labels {
-		if data[i] != l {
-			t.Errorf("timeline label %d = %v, want %q", i, data[i], l)
-		}
-	}
-	frames, _ := o["options"].([]any)
-	if len(frames) != len(labels) {
-		t.Fatalf("%d frames for %d labels", len(frames), len(labels))
-	}
-	return frames
-}
-
-func optCheckPNG(t *testing.T, c *viz.Chart) {
-	t.Helper()
-	b, err := c.PNG()
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(bytes.NewReader(b))
-	if err != nil {
-		t.Fatalf("the static picture does not decode: %v", err)
-	}
-	if img.Bounds().Dx() != c.Width || img.Bounds().Dy() != c.Height {
-		t.Errorf("PNG %v, chart %dx%d", img.Bounds(), c.Width, c.Height)
-	}
-}
-
 func TestOptimizersChartFramesAndFixedWindow(t *testing.T) {
 	for _, c := range []struct {
 		surface, param string
@@ -181,9 +128,9 @@ func TestOptimizersChartFramesAndFixedWindow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		frames := optTimeline(t, optChartOption(t, ch), c.labels)
+		frames := timeline(t, ch, c.labels)
 		for i, f := range frames {
-			o := f.(map[string]any)
+			o := f
 			xa := o["xAxis"].([]any)[0].(map[string]any)
 			ya := o["yAxis"].([]any)[0].(map[string]any)
 			got := [4]float64{xa["min"].(float64), xa["max"].(float64), ya["min"].(float64), ya["max"].(float64)}
@@ -202,13 +149,13 @@ func TestOptimizersChartFramesAndFixedWindow(t *testing.T) {
 		}
 		// Steps: frame k holds the paths cut after values[k] steps.
 		if c.param == "steps" {
-			last := frames[2].(map[string]any)["series"].([]any)
+			last := frames[2]["series"].([]any)
 			sgd := last[len(last)-5].(map[string]any)["data"].([]any)
 			if len(sgd) != 21 {
 				t.Errorf("frame \"step 20\": SGD has %d points, want 21", len(sgd))
 			}
 		}
-		optCheckPNG(t, ch)
+		checkPNG(t, ch)
 		if b, _ := ch.Option(); len(b) > 2_000_000 {
 			t.Errorf("%s %s: the option is %d bytes; keep a demo under 2 MB", c.surface, c.param, len(b))
 		}

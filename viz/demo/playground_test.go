@@ -19,8 +19,7 @@ import (
 // titles of its frames.
 func playgroundTimeline(t *testing.T, c *viz.Chart) (labels, titles []string) {
 	t.Helper()
-	raw, err := frameOptions(t, c), error(nil)
-	require.NoError(t, err)
+	raw := frameOptions(t, c)
 	var opt struct {
 		BaseOption struct {
 			Timeline struct {

@@ -134,7 +134,7 @@ func TestMaxPoolCharts(t *testing.T) {
 	for i, s := range steps {
 		labels[i] = fmt.Sprintf("y[%d,%d] = %s", s.I, s.J, mxNum(s.Value))
 	}
-	frames := mxTimeline(t, c, labels)
+	frames := timeline(t, c, labels)
 	for n, f := range frames {
 		if title := mxTitle(t, f); !strings.Contains(title, steps[n].Label) {
 			t.Errorf("frame %d title %q does not contain %q", n, title, steps[n].Label)
@@ -153,7 +153,7 @@ func TestMaxPoolCharts(t *testing.T) {
 			}
 		}
 	}
-	mxCheckPNG(t, c)
+	checkPNG(t, c)
 
 	dy := tensor.New([]float64{1, 2, 3, 4, 5, 6, 7, 8, 9}, 3, 3)
 	g, err := MaxPoolGradientChart(x, dy, 2, 2)
@@ -165,7 +165,7 @@ func TestMaxPoolCharts(t *testing.T) {
 	for i, s := range gsteps {
 		glabels[i] = fmt.Sprintf("Δy[%d,%d] → x[%d,%d]", s.I, s.J, s.Row, s.Col)
 	}
-	gframes := mxTimeline(t, g, glabels)
+	gframes := timeline(t, g, glabels)
 	if len(gframes[0]["series"].([]any)) != 3 {
 		t.Errorf("gradient frames: want 3 panels (x, Δy, Δx)")
 	}
@@ -173,7 +173,7 @@ func TestMaxPoolCharts(t *testing.T) {
 	if gsteps[0].Row != 0 || gsteps[0].Col != 1 {
 		t.Errorf("tie: the gradient of window (0,0) goes to x[%d,%d], want x[0,1]", gsteps[0].Row, gsteps[0].Col)
 	}
-	mxCheckPNG(t, g)
+	checkPNG(t, g)
 }
 
 func TestMaxPoolErrors(t *testing.T) {

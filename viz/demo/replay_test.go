@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -41,15 +42,18 @@ func TestReplayFramesAreTheAddedGridsInOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := optChartOption(t, c)
-	frames := optTimeline(t, o, rec.Labels())
+	frames := timeline(t, c, rec.Labels())
+	var o map[string]any
+	if err := json.Unmarshal(frameOptions(t, c), &o); err != nil {
+		t.Fatal(err)
+	}
 	base := o["baseOption"].(map[string]any)
 	if at := base["timeline"].(map[string]any)["currentIndex"]; at != float64(3) {
 		t.Errorf("the chart opens at frame %v, want the last (3)", at)
 	}
 	// Each frame is the picture of its grid: frames of different grids differ.
 	img := func(i int) string {
-		g := frames[i].(map[string]any)["graphic"].([]any)[0].(map[string]any)
+		g := frames[i]["graphic"].([]any)[0].(map[string]any)
 		return g["style"].(map[string]any)["image"].(string)
 	}
 	for i := 1; i < 4; i++ {
@@ -60,7 +64,7 @@ func TestReplayFramesAreTheAddedGridsInOrder(t *testing.T) {
 	if c.Title != "samples" {
 		t.Errorf("title %q", c.Title)
 	}
-	optCheckPNG(t, c)
+	checkPNG(t, c)
 	if _, err := rec.Chart(viz.AtFrame(0)); err != nil {
 		t.Errorf("AtFrame(0) must override the default: %v", err)
 	}
