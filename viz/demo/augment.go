@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 
 	"github.com/godl-course/godl/datasets"
 	"github.com/godl-course/godl/tensor"
@@ -25,20 +24,12 @@ import (
 // with clip(v) = min(max(v, 0), 1). At amount 0 every transformation gives the image back.
 
 // augmentParams are the transformations of the demo, with what the amount means.
-var augmentParams = []struct{ name, meaning string }{
+var augmentParams = params{
 	{"shift", "pixels to the right (negative: left), whole numbers"},
 	{"vshift", "pixels down (negative: up), whole numbers"},
 	{"rotation", "degrees, clockwise"},
 	{"brightness", "β added to every pixel"},
 	{"contrast", "a, the relative change of contrast: (x − m)·(1 + a) + m"},
-}
-
-func augmentNames() string {
-	names := make([]string, len(augmentParams))
-	for i, p := range augmentParams {
-		names[i] = fmt.Sprintf("%q (%s)", p.name, p.meaning)
-	}
-	return strings.Join(names, ", ")
 }
 
 // augmentLabel names the frame of amount v.
@@ -95,8 +86,8 @@ func AugmentSteps(images *tensor.Tensor, param string, values []float64) ([]*ten
 	if err != nil {
 		return nil, err
 	}
-	if !slices.ContainsFunc(augmentParams, func(p struct{ name, meaning string }) bool { return p.name == param }) {
-		return nil, fmt.Errorf("demo: unknown augmentation %q; use one of %s", param, augmentNames())
+	if !augmentParams.has(param) {
+		return nil, fmt.Errorf("demo: unknown augmentation %q; use one of %s", param, augmentParams)
 	}
 	if len(values) == 0 {
 		return nil, fmt.Errorf("demo: no amounts of %q given; give one per frame, e.g. []float64{-30, -15, 0, 15, 30}", param)

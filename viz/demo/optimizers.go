@@ -40,7 +40,7 @@ var optimizerColors = map[string]string{
 }
 
 // optimizerParams are the hyper-parameters a demo can step through, with what each one means.
-var optimizerParams = []struct{ name, meaning string }{
+var optimizerParams = params{
 	{"lr", "the learning rate α of every optimizer drawn"},
 	{"lrscale", "a factor on each optimizer's own learning rate α₀ (α = value·α₀)"},
 	{"momentum", "γ of momentum and Nesterov"},
@@ -48,14 +48,6 @@ var optimizerParams = []struct{ name, meaning string }{
 	{"beta2", "β2 of Adam"},
 	{"rho", "ρ of RMSProp"},
 	{"steps", "the number of steps (the paths grow frame by frame)"},
-}
-
-func optParamNames() string {
-	names := make([]string, len(optimizerParams))
-	for i, p := range optimizerParams {
-		names[i] = fmt.Sprintf("%q (%s)", p.name, p.meaning)
-	}
-	return strings.Join(names, ", ")
 }
 
 // hyper holds the hyper-parameters of every optimizer for one path computation.
@@ -311,8 +303,8 @@ func (d *OptimizersDemo) Set(param string, value float64) *OptimizersDemo {
 
 // checkParam reports an unknown hyper-parameter or a value outside its range.
 func optCheckParam(param string, v float64) error {
-	if !slices.ContainsFunc(optimizerParams, func(p struct{ name, meaning string }) bool { return p.name == param }) {
-		return fmt.Errorf("unknown hyper-parameter %q; use one of %s", param, optParamNames())
+	if !optimizerParams.has(param) {
+		return fmt.Errorf("unknown hyper-parameter %q; use one of %s", param, optimizerParams)
 	}
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return fmt.Errorf("%s = %g: give a finite number", param, v)

@@ -1,0 +1,26 @@
+package demo
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// param is a value a demo steps through (a hyper-parameter, an augmentation), with what its
+// amount means, for error messages that list the valid ones.
+type param struct{ name, meaning string }
+
+type params []param
+
+func (ps params) has(name string) bool {
+	return slices.ContainsFunc(ps, func(p param) bool { return p.name == name })
+}
+
+// String lists the names with their meanings: "lr" (the learning rate ...), ...
+func (ps params) String() string {
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		names[i] = fmt.Sprintf("%q (%s)", p.name, p.meaning)
+	}
+	return strings.Join(names, ", ")
+}
