@@ -188,9 +188,5 @@ func augImages(t *tensor.Tensor) []*tensor.Tensor {
 // of datasets.Augmentation, with the amount given instead of drawn at random. images: (N, H, W, C)
 // or (N, H, W), pixels in [0, 1].
 func Augment(images *tensor.Tensor, param string, values []float64, options ...viz.Option) (viz.Files, error) {
-	c, err := AugmentChart(images, param, values, options...)
-	if err != nil {
-		return viz.Files{}, err
-	}
-	return c.Show()
+	return show(AugmentChart(images, param, values, options...))
 }

@@ -87,11 +87,7 @@ func (s BatchNoiseStep) label(n int) string {
 // data holds N examples of one value x with one target y (Shape [1], TargetShape [1]), e.g.
 // from [LineData].
 func BatchNoise(data *datasets.Dataset, config ...BatchNoiseConfig) (viz.Files, error) {
-	c, err := BatchNoiseChart(data, config...)
-	if err != nil {
-		return viz.Files{}, err
-	}
-	return c.Show()
+	return show(BatchNoiseChart(data, config...))
 }
 
 // BatchNoiseChart builds the frames chart that [BatchNoise] shows.

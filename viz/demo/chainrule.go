@@ -359,5 +359,5 @@ func ChainRuleChart(root *scratch.Value, options ...viz.Option) (*viz.Chart, err
 //	L := o.Sub(t).Pow(2).Named("L")
 //	demo.ChainRule(L)
 func ChainRule(root *scratch.Value, options ...viz.Option) (viz.Files, error) {
-	return mxShow(ChainRuleChart(root, options...))
+	return show(ChainRuleChart(root, options...))
 }

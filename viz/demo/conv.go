@@ -119,7 +119,7 @@ func ConvolutionChart(x, w *tensor.Tensor, options ...viz.Option) (*viz.Chart, e
 //	w := tensor.New([]float64{-1, 0, 1, -2, 0, 2, -1, 0, 1}, 3, 3)
 //	demo.Convolution(x, w)   // 16 frames: y[0,0] … y[3,3]
 func Convolution(x, w *tensor.Tensor, options ...viz.Option) (viz.Files, error) {
-	return mxShow(ConvolutionChart(x, w, options...))
+	return show(ConvolutionChart(x, w, options...))
 }
 
 // ConvGradStep is one frame of [ConvGradient]: the output position (I, J) adds its share to the
@@ -224,5 +224,5 @@ func ConvGradientChart(x, w, dy *tensor.Tensor, options ...viz.Option) (*viz.Cha
 //
 //	demo.ConvGradient(x, w, dy)   // dy: [H−KH+1, W−KW+1], the gradient coming back
 func ConvGradient(x, w, dy *tensor.Tensor, options ...viz.Option) (viz.Files, error) {
-	return mxShow(ConvGradientChart(x, w, dy, options...))
+	return show(ConvGradientChart(x, w, dy, options...))
 }

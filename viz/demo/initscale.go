@@ -62,11 +62,7 @@ const initScaleBins = 41 // odd: 0 is the centre of a bin
 //	demo.InitScale()
 //	demo.InitScale(demo.InitScaleConfig{Activation: "relu", Scales: []float64{0.5, 1, math.Sqrt2, 2}})
 func InitScale(config ...InitScaleConfig) (viz.Files, error) {
-	c, err := InitScaleChart(config...)
-	if err != nil {
-		return viz.Files{}, err
-	}
-	return c.Show()
+	return show(InitScaleChart(config...))
 }
 
 // InitScaleChart builds the frames chart that [InitScale] shows.

@@ -3,7 +3,6 @@ package demo
 import (
 	"fmt"
 	"math"
-	"os"
 	"strings"
 
 	"github.com/godl-course/godl/tensor"
@@ -130,16 +129,3 @@ const (
 	mxWindow  = "#000000"
 	mxCurrent = "#2ca02c"
 )
-
-// mxShow shows a built chart; an error (of building or showing it) is also printed, so that a
-// one-liner in a notebook cell that ignores the returned error still says what went wrong.
-func mxShow(c *viz.Chart, err error) (viz.Files, error) {
-	var files viz.Files
-	if err == nil {
-		files, err = c.Show()
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-	}
-	return files, err
-}

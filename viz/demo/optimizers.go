@@ -529,11 +529,7 @@ func optRound(v []float64) []float64 {
 
 // Show shows the frames of Chart.
 func (d *OptimizersDemo) Show(param string, values []float64, options ...viz.Option) (viz.Files, error) {
-	c, err := d.Chart(param, values, options...)
-	if err != nil {
-		return viz.Files{}, err
-	}
-	return c.Show()
+	return show(d.Chart(param, values, options...))
 }
 
 // Optimizers shows every optimizer's path on surface ("rosenbrock" or "saddle"), one frame per

@@ -50,11 +50,7 @@ func (s PlaygroundStep) Label() string {
 // nn.CrossEntropy, the optimizer nn.Adam(LearningRate)), so that after the demo it is the
 // trained model of the last frame.
 func Playground(data *datasets.Dataset, model *nn.Model, config ...PlaygroundConfig) (viz.Files, error) {
-	c, err := PlaygroundChart(data, model, config...)
-	if err != nil {
-		return viz.Files{}, err
-	}
-	return c.Show()
+	return show(PlaygroundChart(data, model, config...))
 }
 
 // PlaygroundChart trains the model as [Playground] does and returns the frames chart without

@@ -133,7 +133,7 @@ func MaxPoolChart(x *tensor.Tensor, size, stride int, options ...viz.Option) (*v
 //
 //	demo.MaxPool(x, 2, 2)   // x [6, 6]: 9 windows, 9 frames
 func MaxPool(x *tensor.Tensor, size, stride int, options ...viz.Option) (viz.Files, error) {
-	return mxShow(MaxPoolChart(x, size, stride, options...))
+	return show(MaxPoolChart(x, size, stride, options...))
 }
 
 // PoolGradStep is one frame of [MaxPoolGradient]: the gradient of window (I, J) routed to its max.
@@ -233,5 +233,5 @@ func MaxPoolGradientChart(x, dy *tensor.Tensor, size, stride int, options ...viz
 //
 //	demo.MaxPoolGradient(x, dy, 2, 2)   // dy: one value per window
 func MaxPoolGradient(x, dy *tensor.Tensor, size, stride int, options ...viz.Option) (viz.Files, error) {
-	return mxShow(MaxPoolGradientChart(x, dy, size, stride, options...))
+	return show(MaxPoolGradientChart(x, dy, size, stride, options...))
 }

@@ -122,11 +122,7 @@ func (r *Replay) Chart(options ...viz.Option) (*viz.Chart, error) {
 
 // Show shows the frames of Chart.
 func (r *Replay) Show(options ...viz.Option) (viz.Files, error) {
-	c, err := r.Chart(options...)
-	if err != nil {
-		return viz.Files{}, err
-	}
-	return c.Show()
+	return show(r.Chart(options...))
 }
 
 // keptReplay is the file format of a kept recording (encoding/gob).

@@ -2,8 +2,11 @@ package demo
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strings"
+
+	"github.com/godl-course/godl/viz"
 )
 
 // param is a value a demo steps through (a hyper-parameter, an augmentation), with what its
@@ -23,4 +26,17 @@ func (ps params) String() string {
 		names[i] = fmt.Sprintf("%q (%s)", p.name, p.meaning)
 	}
 	return strings.Join(names, ", ")
+}
+
+// show shows a demo's chart; a failure is also printed (on stderr, in the cell), as viz's
+// one-liners do, so that a cell may ignore the results.
+func show(c *viz.Chart, err error) (viz.Files, error) {
+	var files viz.Files
+	if err == nil {
+		files, err = c.Show()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
+	return files, err
 }
