@@ -47,7 +47,8 @@
 //	L := scratch.NewValue(2).Mul(scratch.NewValue(-3)).Tanh()
 //	L.Backward()
 //	viz.ComputationGraph(L)                                 // a scratch.Value's graph, data and grad
-//	viz.Frames(charts, labels)                              // the steps of a demo, played in the page (◀ ▶, play)
+//	steps := []*viz.Chart{nb.Must(viz.FuncChart(math.Sin, 0, 6)), nb.Must(viz.FuncChart(math.Cos, 0, 6))}
+//	viz.Frames(steps, []string{"sin", "cos"})               // the steps of a demo, played in the page (◀ ▶, play)
 //
 // Frames sends every step of a demo at once; echarts' timeline flips between them in the page,
 // with no kernel round trip, so they also play in an exported HTML file; the static picture
