@@ -34,7 +34,7 @@ import (
 
 // coursePackages maps the name of each of the course's packages to its folder in the repository.
 var coursePackages = map[string]string{
-	"nn": "nn", "scratch": "nn/scratch", "viz": "viz", "datasets": "datasets", "tensor": "tensor", "nb": "nb",
+	"nn": "nn", "scratch": "nn/scratch", "viz": "viz", "datasets": "datasets", "tensor": "tensor", "nb": "nb", "demo": "viz/demo",
 }
 
 // hintEnv is what the hints need to know besides the compiler's output: the cell program's

@@ -191,7 +191,7 @@ func buildTools(goBin, root string, env map[string]string, w io.Writer) error {
 }
 
 // projectPackages are the packages a notebook uses without an import line.
-var projectPackages = []string{"nn", "viz", "datasets", "tensor", "nb", "nn/scratch"}
+var projectPackages = []string{"nn", "viz", "datasets", "tensor", "nb", "nn/scratch", "viz/demo"}
 
 // warmProgram is a program in GoNB's layout (a module of its own plus a go.work that uses this
 // repository) that imports the project's packages; building it with the cells' environment

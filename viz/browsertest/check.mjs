@@ -181,15 +181,22 @@ async function stepFrames(page, c) {
     const el = document.querySelector(s);
     const chart = window.__godlEcharts && window.__godlEcharts.getInstanceByDom(el);
     if (!chart) return null;
-    const cv = el.querySelector('canvas');
-    const d = cv.getContext('2d').getImageData(0, 0, cv.width, cv.height).data;
+    // Every layer: echarts draws elements of another zlevel (the matrix grids' highlights and
+    // values) on canvases of their own, stacked over the first.
     let h = 0;
-    for (let i = 0; i < d.length; i += 4) h = (h * 31 + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) >>> 0;
+    for (const cv of el.querySelectorAll('canvas')) {
+      const d = cv.getContext('2d').getImageData(0, 0, cv.width, cv.height).data;
+      for (let i = 0; i < d.length; i += 4) h = (h * 31 + d[i] + 7 * d[i + 1] + 13 * d[i + 2] + 17 * d[i + 3]) >>> 0;
+    }
     return { index: chart.getOption().timeline[0].currentIndex, hash: h, w: el.clientWidth, h: el.clientHeight };
   }, sel);
   const n = c.option.baseOption.timeline.data.length;
   const s0 = await state();
   if (!s0) return { ok: false, detail: 'no echarts instance' };
+  // Clicks land where the chart is on the screen: bring it into view first (a notebook may
+  // have scrolled since it was drawn).
+  await page.locator(sel).first().scrollIntoViewIfNeeded().catch(() => {});
+  await page.waitForTimeout(300);
   const box = await page.locator(sel).first().boundingBox();
   // The timeline (left/right: 50, bottom: 8, height: 40) draws its axis about 53 px above the
   // chart's bottom: the "next" button at its right end (about 77 px from the right edge), the
@@ -229,6 +236,9 @@ async function stepFrames(page, c) {
 }
 
 async function checkLivePage(page, where, prefix) {
+  // Notebook 7 shows a long output (the cell with every demo) in a scroll box of its own, whose
+  // edge can hide a chart's timeline; a reader expands it with a click on its left margin.
+  await page.evaluate(() => document.querySelectorAll('.jp-mod-outputsScrolled').forEach(e => e.classList.remove('jp-mod-outputsScrolled')));
   for (const [k, c] of live.entries()) {
     const r = await chartRendered(page, c.id);
     check(r.ok, `${where}: live chart ${k + 1} (${c.id}) rendered by echarts`, r.detail);

@@ -48,10 +48,12 @@ async function session(where, url) {
     const chart = el && window.__godlEcharts && window.__godlEcharts.getInstanceByDom(el);
     return chart ? chart.getOption().title[0].text : (el ? 'static:' + (el.querySelector('img') || {}).alt : null);
   }, [`.jp-Notebook .jp-Cell:nth-child(${i + 1}) [data-godl-chart]`]);
+  // want: the title, or a test of it.
   const waitTitle = async (i, want, ms = 30_000) => {
     const t0 = Date.now();
+    const ok = typeof want === 'function' ? want : t => t === want;
     let t = null;
-    while (Date.now() - t0 < ms) { t = await chartTitle(i); if (t === want) return t; await page.waitForTimeout(250); }
+    while (Date.now() - t0 < ms) { t = await chartTitle(i); if (ok(t)) return t; await page.waitForTimeout(250); }
     return t;
   };
 
@@ -95,6 +97,25 @@ async function session(where, url) {
   check(await waitText(6, 'interrupt me ended (interrupted)', 30_000), `${where}: an interrupt ends the demo cleanly`, (await outText(6)).slice(0, 160));
   await run(7);
   check(await waitText(7, 'after interrupt', 60_000), `${where}: after the interrupt the kernel runs the next cell`);
+  // 4. The playground: "train 10 steps" trains in the kernel and redraws the boundary.
+  await run(8);
+  const train = cell(8).locator('button', { hasText: 'train 10 steps' });
+  const trainShown = await train.waitFor({ timeout: 90_000 }).then(() => true, () => false);
+  check(trainShown, `${where}: the live playground shows its train buttons`);
+  if (trainShown) {
+    let t = await waitTitle(8, s => /^step 0 · loss /.test(s || ''));
+    check(/^step 0 · loss /.test(t || ''), `${where}: the playground draws the untrained model`, t);
+    await train.click();
+    t = await waitTitle(8, s => /^step 10 · loss /.test(s || ''), 60_000);
+    check(/^step 10 · loss /.test(t || ''), `${where}: "train 10 steps" trains in the kernel and redraws`, t);
+    await train.click();
+    t = await waitTitle(8, s => /^step 20 · loss /.test(s || ''), 60_000);
+    check(/^step 20 · loss /.test(t || ''), `${where}: a second press trains 10 more steps`, t);
+    await cell(8).locator('button', { hasText: 'Stop' }).click();
+    check(await waitText(8, 'ended (Stop pressed)', 30_000), `${where}: Stop ends the playground`, (await outText(8)).slice(0, 160));
+    await run(9);
+    check(await waitText(9, 'after the playground', 60_000), `${where}: after the playground the kernel runs the next cell`);
+  }
   await page.screenshot({ path: path.join(OUT, `live-${where.replace(/\W/g, '')}.png`), fullPage: true });
   check(errors.length === 0, `${where}: no page errors from the demos`, errors.slice(0, 3).join(' | '));
   // Shut this notebook's kernel down, so that the next session starts a fresh one.

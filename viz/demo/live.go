@@ -34,13 +34,16 @@ import (
 // draws the chart once for the starting values and returns at once: it never blocks a run
 // that nobody watches.
 //
-//	net := newPlaygroundModel()
-//	demo.NewLive("Playground", func(c *demo.Controls) (*viz.Chart, error) {
-//		if c.Pressed() == "train 10 steps" {
-//			train(net, c.Value("learning rate"), 10)
+//	presses := 0
+//	demo.NewLive("slope", func(c *demo.Controls) (*viz.Chart, error) {
+//		if c.Pressed() == "add one" {
+//			presses++
 //		}
-//		return viz.DecisionBoundaryChart(data, net)
-//	}).Slider("learning rate", 0.001, 0.3, 0.001, 0.03).Button("train 10 steps").Done()
+//		k := c.Value("k") + float64(presses)
+//		return viz.FuncChart(func(x float64) float64 { return k * x }, -1, 1, viz.Title(fmt.Sprintf("y = %g x", k)))
+//	}).Slider("k", 0, 5, 0.5, 1).Button("add one").Done()
+//
+// [PlaygroundLive] is such a demo: a model trained on demand, 10 or 100 steps per press.
 type Live struct {
 	title    string
 	draw     func(*Controls) (*viz.Chart, error)
