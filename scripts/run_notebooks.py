@@ -288,7 +288,44 @@ def exercise_failures(nb, solved: bool) -> list[str]:
 KERNEL_START_TRIES = 3
 
 
+# The script GoNB sends to install `gonb_comm` (its comms with the page, for widgets and
+# demo.Live) the first time a cell uses them; GoNB erases it when a page connects. In a
+# headless run no page connects: left in the saved notebook, it would try to connect to a kernel
+# each time the notebook or its exported page is opened (ws://api/kernels//channels).
+GONB_COMMS_SCRIPT = "Creates a WebSocket connecting to the JupyterServer and through it to the GoNB kernel"
+
+
+def drop_page_scripts(nb) -> int:
+    """Removes from nb's outputs what only a connected page uses: GoNB's comms installer and the
+    transient outputs emptied once they ran (an empty text/html display). Returns how many."""
+    dropped = 0
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code" or not cell.get("outputs"):
+            continue
+        kept = []
+        for o in cell.outputs:
+            data = o.get("data", {}) if o.get("output_type") == "display_data" else {}
+            html = data.get("text/html")
+            if isinstance(html, list):
+                html = "".join(html)
+            if html is not None and set(data) == {"text/html"} and (not html.strip() or GONB_COMMS_SCRIPT in html):
+                dropped += 1
+                continue
+            kept.append(o)
+        cell.outputs = kept
+    return dropped
+
+
 def run_client(nb, tries: int = KERNEL_START_TRIES, **kwargs):
+    """run_client_once, then the outputs only a connected page uses dropped (drop_page_scripts),
+    also when the run failed."""
+    try:
+        return run_client_once(nb, tries, **kwargs)
+    finally:
+        drop_page_scripts(nb)
+
+
+def run_client_once(nb, tries: int = KERNEL_START_TRIES, **kwargs):
     """Runs nb in a new kernel: NotebookClient(nb, **kwargs).execute(). A kernel that fails to
     start is started again, up to `tries` times in all: jupyter_client picks five free ports and
     closes them before the kernel binds them, and another process on the machine (an outgoing

@@ -139,3 +139,24 @@ def test_wrong_solutions_must_fail(tmp_path):
     (sols / "ex_w" / "double.wrong-typo.gocell").write_text("func Double(x int) int {\n\treturn y\n}\n")
     code, out = run("--solutions", sols, tmp_path / "ex_w.ipynb")
     assert code == 1 and "wrong solution ex_w/double.wrong-typo.gocell does not run" in out, out
+
+
+def test_saved_notebooks_hold_no_page_scripts(tmp_path):
+    """A live demo run headless: GoNB's comms installer (which would try to connect to a kernel
+    whenever the saved notebook or its page is opened) and the emptied transient outputs are not
+    kept; the demo's chart is."""
+    notebook(tmp_path / "live.ipynb", '%%\ndemo.NewLive("slope", func(c *demo.Controls) (*viz.Chart, error) {\n'
+             '\treturn viz.FuncChart(func(x float64) float64 { return c.Value("k") * x }, -1, 1)\n'
+             '}).Slider("k", 0, 5, 0.5, 1).Done()')
+    out_dir = tmp_path / "out"
+    code, out = run("--out", out_dir, tmp_path)
+    assert code == 0, out
+    executed = next(out_dir.rglob("live.ipynb"))
+    outputs = nbformat.read(executed, as_version=4).cells[0].outputs
+    html = "".join("".join(o.get("data", {}).get("text/html", "")) for o in outputs)
+    assert "WebSocket" not in html and "gonb_comm" not in html, html[:500]
+    assert all("".join(o.get("data", {}).get("text/html", "x")).strip() for o in outputs if o["output_type"] == "display_data")
+    assert any("image/png" in o.get("data", {}) for o in outputs), "the demo's chart is kept"
+    assert any("no page is connected" in o.get("text", "") for o in outputs)
+    page = executed.with_suffix(".html").read_text(encoding="utf-8")
+    assert "new WebSocket" not in page
