@@ -17,21 +17,13 @@ import uuid
 
 import pytest
 
-from conftest import KERNEL, execute, start_kernel
+from conftest import execute
 
 KERNEL_ID = re.compile(r'_kernel_id:\s*"([^"]*)"')
 ELEMENT = re.compile(r'getElementById\("([^"]+)"\)')
 SYNCED = re.compile(r'gonb_comm\.newSyncedVariable\("([^"]+)"')
 HELLO = re.compile(r'gonb_comm\.send\("(/godl/live/hello/[^"]+)", 1\)')
 BUTTON = re.compile(r'<button id=\\?"([^"\\]+)\\?" type=\\?"button\\?">([^<]*)</button>')
-
-
-@pytest.fixture(scope="module")
-def kernel():
-    km, kc = start_kernel(kernel_name=KERNEL, startup_timeout=120)
-    yield km, kc
-    kc.stop_channels()
-    km.shutdown_kernel(now=True)
 
 
 class Page:

@@ -56,15 +56,14 @@ func Playground(data *datasets.Dataset, model *nn.Model, config ...PlaygroundCon
 // PlaygroundChart trains the model as [Playground] does and returns the frames chart without
 // showing it.
 func PlaygroundChart(data *datasets.Dataset, model *nn.Model, config ...PlaygroundConfig) (*viz.Chart, error) {
-	cfg, err := playgroundSetup(data, model, config)
+	cfg, err := playgroundSetup("demo.Playground", data, model, config)
 	if err != nil {
 		return nil, err
 	}
 	var frames []*viz.Chart
 	var labels []string
-	steps, err := playgroundRun(data, model, cfg, func(s PlaygroundStep) error {
-		opts := append(append([]viz.Option{viz.Size(520, 500)}, cfg.Chart...), viz.Title(s.Label()))
-		f, err := viz.DecisionBoundaryChart(data, playgroundPredict(model), opts...)
+	steps, err := playgroundRun("demo.Playground", data, model, cfg, func(s PlaygroundStep) error {
+		f, err := playgroundFrame(data, model, cfg, s)
 		if err != nil {
 			return err
 		}
@@ -82,53 +81,63 @@ func PlaygroundChart(data *datasets.Dataset, model *nn.Model, config ...Playgrou
 // PlaygroundSteps trains the model as [Playground] does and returns the numbers behind the
 // frames (no picture is drawn): the step, the loss and the accuracy at each frame.
 func PlaygroundSteps(data *datasets.Dataset, model *nn.Model, config ...PlaygroundConfig) ([]PlaygroundStep, error) {
-	cfg, err := playgroundSetup(data, model, config)
+	cfg, err := playgroundSetup("demo.Playground", data, model, config)
 	if err != nil {
 		return nil, err
 	}
-	return playgroundRun(data, model, cfg, nil)
+	return playgroundRun("demo.Playground", data, model, cfg, nil)
 }
 
-// playgroundSetup checks the arguments and fills in the defaults.
-func playgroundSetup(data *datasets.Dataset, model *nn.Model, config []PlaygroundConfig) (PlaygroundConfig, error) {
+// playgroundSetup checks the arguments (the model too: built for 2-D points, one output per
+// class) and fills in the defaults; who names the demo in the errors.
+func playgroundSetup(who string, data *datasets.Dataset, model *nn.Model, config []PlaygroundConfig) (PlaygroundConfig, error) {
 	var cfg PlaygroundConfig
 	switch len(config) {
 	case 0:
 	case 1:
 		cfg = config[0]
 	default:
-		return cfg, fmt.Errorf("demo.Playground: got %d configs; give at most one demo.PlaygroundConfig{...} with all the settings", len(config))
+		return cfg, fmt.Errorf("%s: got %d configs; give at most one demo.PlaygroundConfig{...} with all the settings", who, len(config))
 	}
 	if data == nil {
-		return cfg, fmt.Errorf("demo.Playground: data is nil; give labelled 2-D points, e.g. datasets.Spiral(100, 3, 0.2, 1)")
+		return cfg, fmt.Errorf("%s: data is nil; give labelled 2-D points, e.g. datasets.Spiral(100, 3, 0.2, 1)", who)
 	}
 	if len(data.Shape) != 1 || data.Shape[0] != 2 || data.Labels == nil || data.Len() == 0 {
-		return cfg, fmt.Errorf("demo.Playground: data %q has %d examples of shape %v with labels %t; give labelled 2-D points (Shape [2]), e.g. datasets.Spiral(100, 3, 0.2, 1)",
+		return cfg, fmt.Errorf("%s: data %q has %d examples of shape %v with labels %t; give labelled 2-D points (Shape [2]), e.g. datasets.Spiral(100, 3, 0.2, 1)", who,
 			data.Name, data.Len(), data.Shape, data.Labels != nil)
 	}
 	if err := data.Validate(); err != nil {
-		return cfg, fmt.Errorf("demo.Playground: data: %w", err)
+		return cfg, fmt.Errorf("%s: data: %w", who, err)
 	}
 	if model == nil {
-		return cfg, fmt.Errorf("demo.Playground: model is nil; give a classifier, e.g. nn.Sequential(nn.Dense(16), nn.Tanh(), nn.Dense(%d))", max(data.NumClasses(), 2))
+		return cfg, fmt.Errorf("%s: model is nil; give a classifier, e.g. nn.Sequential(nn.Dense(16), nn.Tanh(), nn.Dense(%d))", who, max(data.NumClasses(), 2))
+	}
+	if err := model.Build(2); err != nil {
+		return cfg, fmt.Errorf("%s: model: %w", who, err)
+	}
+	if out, err := model.Predict(&datasets.Dataset{Name: "one point", Shape: []int{2}, X: make([]float32, 2)}); err != nil {
+		return cfg, fmt.Errorf("%s: model: %w", who, err)
+	} else if k, classes := len(out.Data), max(data.NumClasses(), 2); k != classes && !(k == 1 && classes == 2) {
+		return cfg, fmt.Errorf("%s: the model outputs %d values per point but data %q has %d classes; end the model with nn.Dense(%d)",
+			who, k, playgroundDataName(data), classes, classes)
 	}
 	if cfg.Steps == 0 {
 		cfg.Steps = 300
 	}
 	if cfg.Steps < 0 {
-		return cfg, fmt.Errorf("demo.Playground: Steps = %d; give a positive number of optimizer steps (or 0 for 300)", cfg.Steps)
+		return cfg, fmt.Errorf("%s: Steps = %d; give a positive number of optimizer steps (or 0 for 300)", who, cfg.Steps)
 	}
 	if cfg.Frames == 0 {
 		cfg.Frames = min(13, cfg.Steps+1)
 	}
 	if cfg.Frames < 2 || cfg.Frames > 61 || cfg.Frames > cfg.Steps+1 {
-		return cfg, fmt.Errorf("demo.Playground: Frames = %d for %d steps; give 2 to %d frames (or 0 for the default)", cfg.Frames, cfg.Steps, min(61, cfg.Steps+1))
+		return cfg, fmt.Errorf("%s: Frames = %d for %d steps; give 2 to %d frames (or 0 for the default)", who, cfg.Frames, cfg.Steps, min(61, cfg.Steps+1))
 	}
 	if cfg.LearningRate == 0 {
 		cfg.LearningRate = 0.03
 	}
 	if !(cfg.LearningRate > 0) || math.IsInf(cfg.LearningRate, 0) {
-		return cfg, fmt.Errorf("demo.Playground: LearningRate = %g; give a positive learning rate, e.g. 0.03", cfg.LearningRate)
+		return cfg, fmt.Errorf("%s: LearningRate = %g; give a positive learning rate, e.g. 0.03", who, cfg.LearningRate)
 	}
 	if cfg.Optimizer == nil {
 		cfg.Optimizer = nn.Adam(cfg.LearningRate)
@@ -137,24 +146,15 @@ func playgroundSetup(data *datasets.Dataset, model *nn.Model, config []Playgroun
 		cfg.BatchSize = 32
 	}
 	if cfg.BatchSize < 0 {
-		return cfg, fmt.Errorf("demo.Playground: BatchSize = %d; give a positive batch size (or 0 for 32)", cfg.BatchSize)
+		return cfg, fmt.Errorf("%s: BatchSize = %d; give a positive batch size (or 0 for 32)", who, cfg.BatchSize)
 	}
 	cfg.BatchSize = min(cfg.BatchSize, data.Len())
 	return cfg, nil
 }
 
-// playgroundRun trains the model for cfg.Steps steps and calls frame (when not nil) at each
-// frame's step, after measuring the model there.
-func playgroundRun(data *datasets.Dataset, model *nn.Model, cfg PlaygroundConfig, frame func(PlaygroundStep) error) ([]PlaygroundStep, error) {
-	if err := model.Build(2); err != nil {
-		return nil, fmt.Errorf("demo.Playground: model: %w", err)
-	}
-	if out, err := model.Predict(&datasets.Dataset{Name: "one point", Shape: []int{2}, X: make([]float32, 2)}); err != nil {
-		return nil, fmt.Errorf("demo.Playground: model: %w", err)
-	} else if k, classes := len(out.Data), max(data.NumClasses(), 2); k != classes && !(k == 1 && classes == 2) {
-		return nil, fmt.Errorf("demo.Playground: the model outputs %d values per point but data %q has %d classes; end the model with nn.Dense(%d)",
-			k, playgroundDataName(data), classes, classes)
-	}
+// playgroundRun trains the model (checked by playgroundSetup) for cfg.Steps steps and calls
+// frame (when not nil) at each frame's step, after measuring the model there.
+func playgroundRun(who string, data *datasets.Dataset, model *nn.Model, cfg PlaygroundConfig, frame func(PlaygroundStep) error) ([]PlaygroundStep, error) {
 	var steps []PlaygroundStep
 	snapshot := func(step int) error {
 		s, err := playgroundMeasure(data, model)
@@ -169,7 +169,7 @@ func playgroundRun(data *datasets.Dataset, model *nn.Model, cfg PlaygroundConfig
 		return nil
 	}
 	if err := snapshot(0); err != nil {
-		return nil, fmt.Errorf("demo.Playground: %w", err)
+		return nil, fmt.Errorf("%s: %w", who, err)
 	}
 	next := 1 // index of the next frame
 	at := func(k int) int { return int(math.Round(float64(k) * float64(cfg.Steps) / float64(cfg.Frames-1))) }
@@ -194,10 +194,10 @@ func playgroundRun(data *datasets.Dataset, model *nn.Model, cfg PlaygroundConfig
 	_, err := model.Fit(data).Epochs((cfg.Steps + perEpoch - 1) / perEpoch).BatchSize(cfg.BatchSize).
 		Optimizer(cfg.Optimizer).Loss(nn.CrossEntropy).Callbacks(cb).Progress(false).Done()
 	if err != nil && !errors.Is(err, nn.ErrStopTraining) {
-		return nil, fmt.Errorf("demo.Playground: training: %w", err)
+		return nil, fmt.Errorf("%s: training: %w", who, err)
 	}
 	if len(steps) != cfg.Frames {
-		return nil, fmt.Errorf("demo.Playground: training stopped after %d of %d steps", done, cfg.Steps)
+		return nil, fmt.Errorf("%s: training stopped after %d of %d steps", who, done, cfg.Steps)
 	}
 	return steps, nil
 }
@@ -242,6 +242,13 @@ func playgroundMeasure(data *datasets.Dataset, model *nn.Model) (PlaygroundStep,
 		}
 	}
 	return PlaygroundStep{Loss: loss / float64(n), Accuracy: float64(right) / float64(n)}, nil
+}
+
+// playgroundFrame is the picture of the model at step s: its decision boundary over data,
+// titled with s's label.
+func playgroundFrame(data *datasets.Dataset, model *nn.Model, cfg PlaygroundConfig, s PlaygroundStep) (*viz.Chart, error) {
+	opts := append(append([]viz.Option{viz.Size(520, 500)}, cfg.Chart...), viz.Title(s.Label()))
+	return viz.DecisionBoundaryChart(data, playgroundPredict(model), opts...)
 }
 
 // playgroundPredict classifies the grid points of a decision boundary with the model.

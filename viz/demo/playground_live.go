@@ -1,10 +1,8 @@
 package demo
 
 import (
-	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/godl-course/godl/datasets"
 	"github.com/godl-course/godl/nn"
@@ -41,9 +39,10 @@ func PlaygroundLive(data *datasets.Dataset, model *nn.Model, config ...Playgroun
 
 // playgroundLive builds the Live demo of PlaygroundLive without running it.
 func playgroundLive(data *datasets.Dataset, model *nn.Model, config []PlaygroundConfig) (*Live, error) {
-	cfg, err := playgroundSetup(data, model, config)
+	const who = "demo.PlaygroundLive"
+	cfg, err := playgroundSetup(who, data, model, config)
 	if err != nil {
-		return nil, errors.New(strings.Replace(err.Error(), "demo.Playground:", "demo.PlaygroundLive:", 1))
+		return nil, err
 	}
 	fixed := len(config) == 1 && config[0].Optimizer != nil
 	done := 0 // optimizer steps so far
@@ -51,29 +50,24 @@ func playgroundLive(data *datasets.Dataset, model *nn.Model, config []Playground
 	l := NewLive(title, func(c *Controls) (*viz.Chart, error) {
 		n := map[string]int{Train10: 10, Train100: 100}[c.Pressed()]
 		var s PlaygroundStep
+		var err error
 		if n > 0 {
 			run := cfg
 			run.Steps, run.Frames = n, 2
 			if !fixed {
 				run.Optimizer = nn.Adam(c.Value("learning rate"))
 			}
-			steps, err := playgroundRun(data, model, run, nil)
-			if err != nil {
+			var steps []PlaygroundStep
+			if steps, err = playgroundRun(who, data, model, run, nil); err != nil {
 				return nil, err
 			}
 			done += n
 			s = steps[1]
-		} else {
-			if err := model.Build(2); err != nil {
-				return nil, fmt.Errorf("demo.PlaygroundLive: model: %w", err)
-			}
-			if s, err = playgroundMeasure(data, model); err != nil {
-				return nil, fmt.Errorf("demo.PlaygroundLive: model: %w", err)
-			}
+		} else if s, err = playgroundMeasure(data, model); err != nil {
+			return nil, fmt.Errorf("%s: model: %w", who, err)
 		}
 		s.Step = done
-		opts := append(append([]viz.Option{viz.Size(520, 500)}, cfg.Chart...), viz.Title(s.Label()))
-		return viz.DecisionBoundaryChart(data, playgroundPredict(model), opts...)
+		return playgroundFrame(data, model, cfg, s)
 	})
 	if !fixed {
 		l.Slider("learning rate", 0.001, 0.3, 0.001, min(max(cfg.LearningRate, 0.001), 0.3))

@@ -76,7 +76,10 @@ func TestPlaygroundLiveTrainsOnEachPress(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, l.controls, 2)
 
-	// Bad arguments are reported before anything is shown.
+	// Bad arguments are reported before anything is shown, the model's last layer too (the
+	// first picture would otherwise measure a loss over missing outputs).
 	_, err = PlaygroundLive(datasets.Spiral(20, 3, 0.1, 1), nil)
 	require.ErrorContains(t, err, "demo.PlaygroundLive: model is nil")
+	_, err = PlaygroundLive(datasets.Spiral(20, 3, 0.1, 1), nn.Sequential(nn.Dense(8), nn.Tanh(), nn.Dense(2)))
+	require.ErrorContains(t, err, "demo.PlaygroundLive: the model outputs 2 values per point but data \"spiral\" has 3 classes; end the model with nn.Dense(3)")
 }
