@@ -9,7 +9,8 @@
 SHELL := /bin/bash
 LAB_PORT ?= 8888
 
-.PHONY: lab test setup doctor notebooks kernel-tests go-tests browser-tests docker-lab submit warm-models publish bench-latency bench-train bench-xla bench-gpu clean
+.PHONY: lab test setup doctor notebooks kernel-tests go-tests browser-tests grading-tests docker-lab submit warm-models publish bench-latency bench-train bench-xla bench-gpu clean \
+	assignments release-assignment collect autograde feedback gradebook leaderboard
 
 setup:
 	@scripts/setup.sh
@@ -32,6 +33,8 @@ notebooks:
 	@scripts/test.sh notebooks
 browser-tests:
 	@scripts/test.sh browser
+grading-tests:
+	@scripts/test.sh grading
 
 # The same JupyterLab in a container (docker-compose.yml, deploy/README.md).
 docker-lab:
@@ -57,6 +60,29 @@ warm-models: setup
 # (charts and demos work with no kernel and no network), and build/publish/index.html.
 publish: setup
 	@source scripts/env.sh && .venv/bin/python scripts/publish.py $(if $(filter 1 yes true,$(SMOKE)),--smoke) $(ARGS) $(NB)
+
+# Grading a class with nbgrader (README "Grading a class"; grading/grade.sh): the course folder is
+# $(COURSE) (default build/course). A = an assignment: a notebook's name (dehazing, 02-forward-backward).
+#   make assignments [NB="notebooks/projects/dehazing.ipynb ..."]   source + students' versions
+#   make release-assignment A=...  /  make collect A=...         through nbgrader's exchange
+#   sudo make autograde A=... [STUDENT=...]                       each hand-in in the sandbox
+#   make feedback A=...  /  make gradebook  /  make leaderboard   HTML per student, CSVs, the projects' ranking
+COURSE ?= build/course
+GRADE = GODL_COURSE_DIR="$(abspath $(COURSE))" grading/grade.sh
+assignments: setup
+	@$(GRADE) assignments $(NB)
+release-assignment:
+	@$(GRADE) release "$(A)"
+collect:
+	@$(GRADE) collect "$(A)"
+autograde:
+	@$(GRADE) autograde "$(A)" $(STUDENT)
+feedback:
+	@$(GRADE) feedback "$(A)"
+gradebook:
+	@$(GRADE) gradebook
+leaderboard:
+	@$(GRADE) leaderboard
 
 bench-latency: setup
 	@source scripts/env.sh && .venv/bin/python bench/celllatency/celllatency.py

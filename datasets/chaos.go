@@ -84,6 +84,7 @@ func CHAOSWith(opt CHAOSOptions) (*Dataset, error) {
 	d := &Dataset{Name: "chaos-ct", Shape: []int{s, s, 1}, TargetShape: []int{s, s, 1}, X: []float32{}, Targets: []float32{},
 		Classes: slices.Clone(CHAOSCTClasses)}
 	for _, p := range patients {
+		noteDataset("chaos-ct", p.dir)
 		ser, err := loadSeries(filepath.Join(p.dir, "DICOM_anon"), filepath.Join(p.dir, "Ground"), opt.SliceOrder, true)
 		if err != nil {
 			return nil, err

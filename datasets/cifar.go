@@ -97,6 +97,7 @@ func CIFAR10With(opt CIFAR10Options) (train, test *Dataset, err error) {
 			}
 		}
 	}
+	noteDataset("cifar-10", dir)
 	return readCIFAR10Dir(dir)
 }
 

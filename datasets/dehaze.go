@@ -49,6 +49,7 @@ func DehazeWith(opt DehazeOptions) (*Dataset, error) {
 	if opt.CropsPerImage <= 0 {
 		opt.CropsPerImage = 4
 	}
+	noteDataset("dehaze", dir)
 	hazy, gt := map[string]string{}, map[string]string{}
 	for _, sub := range []string{"", "hazy", "HAZY", "Hazy", "GT", "gt", "clean"} {
 		entries, err := os.ReadDir(filepath.Join(dir, sub))

@@ -176,6 +176,7 @@ func GTSRBWith(opt GTSRBOptions) (train, test *Dataset, err error) {
 			}
 		}
 	}
+	noteDataset("gtsrb", dir)
 	trainDir := filepath.Join(dir, "Final_Training", "Images")
 	testDir := filepath.Join(dir, "Final_Test", "Images")
 	if !dirExists(trainDir) {

@@ -338,6 +338,11 @@ func readIDXFileChecked(path, wantSHA256 string) (*IDX, error) {
 
 // load reads the four files of dir, checking their content checksums.
 func (s *idxSet) load(dir string) (train, test *Dataset, err error) {
+	defer func() {
+		if err == nil {
+			noteDataset(train.Name, dir)
+		}
+	}()
 	var idx [4]*IDX
 	var paths [4]string
 	errc := make(chan error, 4)

@@ -20,6 +20,11 @@ check lets pass, fails the notebook with the file's name and the check's output.
 cells are left out of the saved .solved.ipynb. Likewise, files `NAME.alt-LABEL.gocell` hold other
 correct forms of the answer (nn.Conv2D(filters, 1) for nn.Dense(filters), ...): their check must
 print PASS and no FAIL. --show-wrong prints each one's verdict and the seconds they took.
+Hidden tests. `NAME.hidden.gocell` holds the exercise's hidden tests (scripts/grading: the
+graded copy of its check cell ends with them; students never see them): in the solved run every
+check cell of the exercise, and each copy tried on a wrong solution, ends with them, so the
+reference (and each .alt-) must pass them and each wrong solution must also print a line starting
+with "FAIL (hidden test)". Every exercise but the self-check quizzes has them.
 A notebook fails when any cell produces an `error` output, prints a Go panic / a GoNB failure
 on stderr, or prints a line starting with "FAIL:" (what check cells print), except in cells
 tagged `exercise-check`: those check a student's unfilled TODO and are expected to fail until
@@ -156,6 +161,28 @@ def wrong_solutions(sol: pathlib.Path) -> list[pathlib.Path]:
     return sorted(sol.parent.glob(stem + ".wrong-*.gocell")) + sorted(sol.parent.glob(stem + ".alt-*.gocell"))
 
 
+HIDDEN_BEGIN, HIDDEN_END = "// BEGIN HIDDEN TESTS", "// END HIDDEN TESTS"
+# What a hidden test prints for each case it rejects (the grader shows it in the feedback).
+HIDDEN_FAIL = "FAIL (hidden test)"
+
+
+def hidden_tests(sol: pathlib.Path) -> pathlib.Path | None:
+    """The hidden tests of the exercise whose reference solution is sol: NAME.hidden.gocell next
+    to it, or None. A hidden test is Go statements run at the end of the exercise's check cell, in
+    a block of their own, on inputs the notebook never shows; each case it rejects prints a line
+    starting with HIDDEN_FAIL, and nothing is printed when all pass. Self-check quizzes have none
+    (their answers are the inputs)."""
+    h = sol.with_name(sol.name.removesuffix(".gocell") + ".hidden.gocell")
+    return h if h.is_file() else None
+
+
+def with_hidden_tests(check_source: str, hidden: str) -> str:
+    """check_source (a %% check cell) followed by the hidden tests, between nbgrader's hidden-test
+    delimiters (the graded notebooks keep them there; the students' copies lose that region)."""
+    return (check_source.rstrip("\n") + "\n\n" + HIDDEN_BEGIN + "\n{\n" + hidden.strip("\n")
+            + "\n}\n" + HIDDEN_END)
+
+
 def inserted(cell) -> bool:
     return bool({WRONG, WRONG_CHECK} & set(tags(cell)))
 
@@ -183,6 +210,11 @@ def with_solutions(nb, path: pathlib.Path, root: pathlib.Path) -> tuple[object, 
                 checks.append(c)
             elif c.cell_type == "code":
                 break
+        hidden = hidden_tests(sol)
+        if hidden is not None:
+            for c in checks:
+                c.source = with_hidden_tests(c.source, hidden.read_text(encoding="utf-8"))
+                c.metadata.setdefault("godl", {})["hidden"] = hidden.name
         if not any(".wrong-" in w.name for w in wrong_solutions(sol)):
             problems.append(f"exercise cell (index {i}): {sol.name} has no wrong solution next to it "
                             f"({sol.stem}.wrong-LABEL.gocell, a plausible mistake its check must reject)")
@@ -193,7 +225,8 @@ def with_solutions(nb, path: pathlib.Path, root: pathlib.Path) -> tuple[object, 
             cells.append(w)
             for c in checks:
                 k = nbformat.v4.new_code_cell(c.source)
-                k.metadata.update(tags=[WRONG_CHECK], godl={"wrong": label})
+                k.metadata.update(tags=[WRONG_CHECK], godl={"wrong": label, **(
+                    {"hidden": hidden.name} if hidden is not None else {})})
                 cells.append(k)
             if not checks:
                 problems.append(f"{label}: exercise cell (index {i}) has no check cell to try it on")
@@ -253,6 +286,10 @@ def wrong_failures(nb) -> list[str]:
                 shown = "\n".join(text.strip().splitlines()[:8]) or "(no output)"
                 problems.append(f"wrong solution {label} is not rejected by its check "
                                 f"(it must print FAIL):\n{shown}")
+            elif cell.metadata["godl"].get("hidden") and not any(f.startswith(HIDDEN_FAIL) for f in fails):
+                problems.append(f"wrong solution {label} is not rejected by the hidden tests "
+                                f"{cell.metadata['godl']['hidden']} (they must print a {HIDDEN_FAIL!r} line "
+                                "for it, as well as the visible check)")
     return problems
 
 

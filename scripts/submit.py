@@ -19,7 +19,14 @@ starting with "FAIL:" outside the cells tagged `exercise-check`. The run stops a
 failing cell, prints its number, its first line and the error, writes nothing and exits with 1.
 Exercise checks that still print FAIL do not stop the run: they are counted in the summary.
 
-What it writes (into --out, default: the notebook's own folder):
+What it writes. The notebook is saved with the run's outputs and its run record, into --out
+under its own name (by default over NOTEBOOK itself)
+(grading/record.py; not with --no-notebook): ran top to bottom in a fresh kernel, when, how long,
+kernel, backend, Go, machine and SIMD level, the data sets read (their manifests' SHA-256), the
+metrics the notebook reported (nb.Report), each check's verdict, and hashes of the code and of the
+outputs. The grader runs the notebook again and flags a hand-in whose outputs are not those of its
+code. Reload the notebook in JupyterLab afterwards (File > Reload Notebook from Disk).
+Into --out (default: the notebook's own folder):
   NAME.html  the notebook with every output; each chart is the live echarts chart with its
              static PNG inside the same output (data:image/png), so it also shows where
              scripts do not run;
@@ -40,6 +47,7 @@ notebook, kernel, Chromium, node or mathjax-full).
 from __future__ import annotations
 
 import argparse
+import copy
 import datetime
 import hashlib
 import os
@@ -55,6 +63,8 @@ import nbformat
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import offline_html  # noqa: E402  (self-contained pages: formulas typeset, no network)
 import run_notebooks  # noqa: E402  (the runner of `make test`: the same failure rules)
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "grading"))
+import record  # noqa: E402  (the run record written into the hand-in)
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -85,6 +95,14 @@ class SubmitError(Exception):
 
 class _CellFailed(Exception):
     """Raised from nbclient's cell hook to stop the run at the first failing cell."""
+
+
+def go_version() -> str:
+    try:
+        return subprocess.run(["bash", "-c", f"source {ROOT}/scripts/env.sh && go env GOVERSION"], capture_output=True,
+                              text=True, timeout=60).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
 
 
 def clear_outputs(nb) -> None:
@@ -330,14 +348,23 @@ def submit(args) -> int:
 
     nb = nbformat.read(path, as_version=4)
     clear_outputs(nb)
+    nb.metadata.get("godl", {}).pop(record.KEY, None)
+    started = datetime.datetime.now(datetime.timezone.utc)
     print(f"submit: running {path} top to bottom in a fresh {args.kernel!r} kernel ...", flush=True)
     saved_models = os.environ.get("GODL_MODELS")
     with tempfile.TemporaryDirectory(prefix="godl-models-") as models:
         if args.fresh_models:
             os.environ["GODL_MODELS"] = models
+        run_log = pathlib.Path(models) / "run.log"  # the data sets the cells read (datasets.EnvRunLog)
+        os.environ["GODL_RUN_LOG"] = str(run_log)
         try:
             problems, seconds = run_fresh(nb, path, args.kernel, args.timeout)
+            if not problems:
+                record.attach(nb, record.make(nb, started=started, seconds=seconds, kernel=args.kernel,
+                                              backend=kernel_backend(args.kernel), run_log=run_log,
+                                              go_version=go_version()))
         finally:
+            os.environ.pop("GODL_RUN_LOG", None)
             if saved_models is None:
                 os.environ.pop("GODL_MODELS", None)
             else:
@@ -352,6 +379,11 @@ def submit(args) -> int:
         return 1
 
     exercises = exercise_summary(nb)
+    # The notebook itself, with its outputs and its run record: what the grader checks.
+    nb_path = out_dir / path.name  # NOTEBOOK itself unless --out names another folder
+    if not args.no_notebook:
+        write_atomic(nb_path, nbformat.writes(nb).encode("utf-8"))
+    nb = nbformat.from_dict(copy.deepcopy(nb))
     nb.cells.append(stamp_cell(seconds, args.kernel))
     name = path.stem
     html_path = out_dir / f"{name}.html"
@@ -363,6 +395,10 @@ def submit(args) -> int:
         written.append(pdf_path)
     print(f"submit: ok   {path} ran top to bottom in {seconds:.0f} s"
           + (f"; {exercises}" if exercises else ""))
+    if not args.no_notebook:
+        rec = record.get(nb)
+        shown = ", ".join(f"{k} = {v:g}" for k, v in rec["metrics"].items())
+        print(f"  wrote {nb_path}: its outputs and run record" + (f" (reported: {shown})" if shown else ""))
     for w in written:
         print(f"  wrote {w} ({w.stat().st_size / 1e6:.1f} MB)")
     return 0
@@ -377,6 +413,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=int, default=int(os.environ.get("DLNB_CELL_TIMEOUT", "3600")),
                     help="seconds a single cell may run (default 3600, or $DLNB_CELL_TIMEOUT)")
     ap.add_argument("--no-pdf", action="store_true", help="export the HTML only")
+    ap.add_argument("--no-notebook", action="store_true",
+                    help="leave NOTEBOOK as it is (by default it is saved with the run's outputs and its run record)")
     ap.add_argument("--fresh-models", action="store_true",
                     help="retrain every nn.Memo model (an empty models folder for this run)")
     ap.add_argument("--setup-if-needed", action="store_true",

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The tests of `make test`: go vet, every Go test, the kernel's behaviour tests (through the
 # installed kernelspec) and every notebook in notebooks/ executed headless in smoke mode.
-# Usage: scripts/test.sh [go|fuzz|kernel|notebooks|xla|browser|docker]...   (default: all, in that order)
+# Usage: scripts/test.sh [go|fuzz|kernel|notebooks|grading|xla|browser|docker]...   (default: all, in that order)
 # FUZZTIME (default 3s) is how long each fuzz target runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +13,7 @@ case "$GOMLX_BACKEND" in xla*) ;; *) TAGS="-tags=noxla" ;; esac
 
 mkdir -p build
 parts=("$@")
-[ ${#parts[@]} -gt 0 ] || parts=(go fuzz kernel notebooks xla browser docker)
+[ ${#parts[@]} -gt 0 ] || parts=(go fuzz kernel notebooks grading xla browser docker)
 for part in "${parts[@]}"; do
   case "$part" in
     go)
@@ -45,6 +45,11 @@ for part in "${parts[@]}"; do
       rm -rf build/models
       GODL_MODELS="$PWD/build/models" DLNB_SMOKE=1 .venv/bin/python scripts/run_notebooks.py --out build/notebooks notebooks
       ;;
+    grading)
+      # A test class of hand-ins graded by nbgrader in the sandbox (grading/tests; needs root).
+      echo "==> grading: a test class through nbgrader, sandboxed (grading/tests)"
+      .venv/bin/python -m pytest -q -rs grading/tests
+      ;;
     xla)
       # The CNN practical on XLA CPU, through a kernelspec whose default backend is xla:cpu.
       if [ -e .venv/pjrt/pjrt_c_api_cpu_plugin.so ]; then
@@ -65,6 +70,6 @@ for part in "${parts[@]}"; do
       echo "==> container and JupyterHub files (deploy/check.sh)"
       deploy/check.sh
       ;;
-    *) echo "test.sh: unknown part $part (go, fuzz, kernel, notebooks, xla, browser, docker)" >&2; exit 2 ;;
+    *) echo "test.sh: unknown part $part (go, fuzz, kernel, notebooks, grading, xla, browser, docker)" >&2; exit 2 ;;
   esac
 done
