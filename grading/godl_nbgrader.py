@@ -20,6 +20,8 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import re
+import secrets
 import sys
 import tempfile
 
@@ -59,6 +61,31 @@ def _text(o) -> str:
     return "".join(t) if isinstance(t, list) else t
 
 
+# The grader ends each check program (a %% grade cell) with a line printing a word drawn for this
+# run: a check passes only when its program reached its end. Code of the student's that runs
+# inside the check's program and ends it early (an init() that prints PASS and exits) is caught.
+END_MARK = "GODL-CHECK-END "
+
+
+def with_end_mark(source: str, nonce: str) -> str:
+    return source.rstrip("\n") + f'\nfmt.Println("{END_MARK}{nonce}")'
+
+
+def take_end_mark(cell, nonce: str) -> bool:
+    """Removes the end mark from cell's outputs (and from its source); tells whether it was there."""
+    found = False
+    for o in cell.get("outputs", []):
+        if o.get("output_type") == "stream" and o.get("name") == "stdout":
+            text = "".join(o["text"]) if isinstance(o.get("text"), list) else o.get("text", "")
+            mark = f"{END_MARK}{nonce}\n"
+            if mark in text:
+                found = True
+                o["text"] = text.replace(mark, "")
+    cell.outputs = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("text") == "")]
+    cell.source = cell.source.replace(f'\nfmt.Println("{END_MARK}{nonce}")', "")
+    return found
+
+
 def check_outcome(cell) -> tuple[bool, str]:
     """Whether a Go grade cell passed, and why not."""
     outs = cell.get("outputs", [])
@@ -67,15 +94,22 @@ def check_outcome(cell) -> tuple[bool, str]:
     stderr = "".join(_text(o) for o in outs if o.get("output_type") == "stream" and o.get("name") == "stderr")
     lines = [ln.strip() for ln in stdout.splitlines()]
     fails = [ln for ln in lines if ln.startswith("FAIL")]
+    # What the program said last on stderr (the kernel's reason for stopping it, a panic's
+    # message) says more than the error output ("exit status 1").
+    said = next((ln.strip() for ln in stderr.splitlines()
+                 if ln.strip() and not ln.strip().startswith(("exit status", "goroutine ", "main.", "\t"))), "")
     if errors:
         e = errors[0]
-        return False, f"{e.get('ename', 'error')}: {e.get('evalue', '')}".strip()
+        why = f"{e.get('ename', 'error')}: {e.get('evalue', '')}".strip()
+        return False, f"{why} ({said})" if said and said not in why else why
     for m in STDERR_FAILURES:
         if m in stderr:
             first = next((ln for ln in stderr.splitlines() if m in ln), m)
             return False, f"the program failed: {first.strip()}"
     if fails:
         return False, fails[0]
+    if cell.get("metadata", {}).get("godl_end_mark") is False:
+        return False, "the check's program ended before its end (code of the hand-in exited it early)"
     if not any(ln.startswith("PASS") for ln in lines):
         return False, "the check printed no PASS line"
     return True, ""
@@ -108,6 +142,13 @@ class SandboxedExecute(NbGraderPreprocessor):
     smoke = Bool(False, help="run the notebooks' small sizes (DLNB_SMOKE=1)").tag(config=True)
 
     def preprocess(self, nb, resources):
+        nonce = secrets.token_hex(8)
+        marked = []
+        for i, cell in enumerate(nb.cells):
+            if (cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
+                    and cell.source.lstrip().startswith("%%")):
+                cell.source = with_end_mark(cell.source, nonce)
+                marked.append(i)
         with tempfile.TemporaryDirectory(prefix="godl-autograde-") as d:
             src, dst = pathlib.Path(d) / "in.ipynb", pathlib.Path(d) / "out.ipynb"
             nbformat.write(nb, src)
@@ -123,6 +164,8 @@ class SandboxedExecute(NbGraderPreprocessor):
                 stopped = ran.metadata.get("godl_grading", {}).get("stopped")
                 if stopped:
                     res["stopped"] = stopped
+        for i in marked:
+            nb.cells[i].metadata["godl_end_mark"] = take_end_mark(nb.cells[i], nonce)
         log = res.pop("log", "")
         if "error" in res or res.get("stopped"):
             self.log.warning("sandbox: %s %s", res.get("error") or res.get("stopped"), log[-2000:])
@@ -144,12 +187,20 @@ class VerifyRunRecord(NbGraderPreprocessor):
                 ok, why = check_outcome(cell)
                 checks[cell.metadata["nbgrader"]["grade_id"]] = {
                     "points": float(cell.metadata["nbgrader"].get("points", 0)), "passed": ok, "why": why}
+        review = []
+        for cell in (submitted.cells if submitted is not None else []):
+            if cell.cell_type != "code" or utils.is_grade(cell):
+                continue
+            if re.search(r"(?m)^func init\(\)", cell.source):
+                review.append("defines func init(), which runs in every later cell's program, the checks' included")
+            if re.search(r"\bos\.Exit\(", cell.source):
+                review.append("calls os.Exit")
         info = resources.get("nbgrader", {})
         report = {"student": info.get("student"), "assignment": info.get("assignment"),
                   "notebook": info.get("notebook"), "run_record": verdict, "checks": checks,
                   "score": sum(c["points"] for c in checks.values() if c["passed"]),
                   "max_score": sum(c["points"] for c in checks.values()),
-                  "sandbox": meta.get("sandbox", {}),
+                  "sandbox": meta.get("sandbox", {}), "review": sorted(set(review)),
                   "record": record.get(submitted) if submitted is not None else None}
         root = pathlib.Path(self.reports or os.path.join(os.environ.get("GODL_COURSE_DIR", "."), "reports"))
         dest = root / str(info.get("assignment")) / f"{info.get('student')}.json"

@@ -2,7 +2,8 @@
 """grading-report.csv: one line per graded submission, from <course>/reports/*/*.json (written by
 autograde's VerifyRunRecord): assignment, student, score, max, run record status and problems,
 the checks that failed and why, the sandbox's time and events (cell or notebook timeouts, memory
-kills). nbgrader's own grades.csv (`nbgrader export`) has the scores only."""
+kills), and what a teacher should look at (a hand-in that defines init() or calls os.Exit,
+code that runs inside the checks' programs). nbgrader's own grades.csv (`nbgrader export`) has the scores only."""
 from __future__ import annotations
 
 import argparse
@@ -28,6 +29,7 @@ def rows(course: pathlib.Path):
             "record_problems": " | ".join(r.get("run_record", {}).get("problems", [])),
             "failed_checks": " | ".join(f"{k}: {v['why']}" for k, v in r.get("checks", {}).items() if not v["passed"]),
             "seconds": sb.get("seconds"), "sandbox_events": " | ".join(events),
+            "review": " | ".join(r.get("review", [])),
         }
 
 
@@ -39,7 +41,7 @@ def main() -> int:
     out = course / "grading-report.csv"
     data = list(rows(course))
     fields = ["assignment", "student", "score", "max_score", "run_record", "record_problems", "failed_checks",
-              "seconds", "sandbox_events"]
+              "seconds", "sandbox_events", "review"]
     tmp = out.with_suffix(".csv.tmp")
     with open(tmp, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=fields)

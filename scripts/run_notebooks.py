@@ -215,6 +215,10 @@ def with_solutions(nb, path: pathlib.Path, root: pathlib.Path) -> tuple[object, 
             for c in checks:
                 c.source = with_hidden_tests(c.source, hidden.read_text(encoding="utf-8"))
                 c.metadata.setdefault("godl", {})["hidden"] = hidden.name
+        elif not sol.name.startswith("selfcheck"):
+            problems.append(f"exercise cell (index {i}): {sol.name} has no hidden tests next to it "
+                            f"({sol.stem}.hidden.gocell: cases the notebook never shows, which the "
+                            "graders add to its check)")
         if not any(".wrong-" in w.name for w in wrong_solutions(sol)):
             problems.append(f"exercise cell (index {i}): {sol.name} has no wrong solution next to it "
                             f"({sol.stem}.wrong-LABEL.gocell, a plausible mistake its check must reject)")
