@@ -168,8 +168,8 @@ HIDDEN_FAIL = "FAIL (hidden test)"
 
 def hidden_tests(sol: pathlib.Path) -> pathlib.Path | None:
     """The hidden tests of the exercise whose reference solution is sol: NAME.hidden.gocell next
-    to it, or None. A hidden test is Go statements run at the end of the exercise's check cell, in
-    a block of their own, on inputs the notebook never shows; each case it rejects prints a line
+    to it, or None. A hidden test is Go statements run after the exercise's check cell's own code,
+    in a function of their own (with_hidden_tests), on inputs the notebook never shows; each case it rejects prints a line
     starting with HIDDEN_FAIL, and nothing is printed when all pass. Self-check quizzes have none
     (their answers are the inputs)."""
     h = sol.with_name(sol.name.removesuffix(".gocell") + ".hidden.gocell")
@@ -177,10 +177,15 @@ def hidden_tests(sol: pathlib.Path) -> pathlib.Path | None:
 
 
 def with_hidden_tests(check_source: str, hidden: str) -> str:
-    """check_source (a %% check cell) followed by the hidden tests, between nbgrader's hidden-test
-    delimiters (the graded notebooks keep them there; the students' copies lose that region)."""
-    return (check_source.rstrip("\n") + "\n\n" + HIDDEN_BEGIN + "\n{\n" + hidden.strip("\n")
-            + "\n}\n" + HIDDEN_END)
+    """check_source (a %% check cell) with the hidden tests between nbgrader's hidden-test
+    delimiters (the graded notebooks keep them there; the students' copies lose that region).
+    In a %% program they come first, as a deferred function: they run after the visible check,
+    also when it returns early at its first failure (or panics). Elsewhere, a block at the end."""
+    body = hidden.strip("\n")
+    lines = check_source.split("\n")
+    if lines and lines[0].strip() == "%%":
+        return "\n".join([lines[0], HIDDEN_BEGIN, "defer func() {", body, "}()", HIDDEN_END] + lines[1:])
+    return check_source.rstrip("\n") + "\n\n" + HIDDEN_BEGIN + "\n{\n" + body + "\n}\n" + HIDDEN_END
 
 
 def inserted(cell) -> bool:

@@ -342,6 +342,14 @@ def test_feedback_pages_are_sanitized_and_say_why(graded):
         assert "echarts.init" not in page and "gonb_comm" not in page, f"{s}: a chart's script is in the feedback"
     assert "FAIL (hidden test)" in pages["s02-sum-not-mean"]
     assert "3 / 3" in pages["s01-correct"] or "3.0 / 3.0" in pages["s01-correct"]
+    # Seen in a browser, as the student opens it: the score and why the check failed.
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium:
+        page = fb / "s02-sum-not-mean" / "dehazing" / "dehazing.html"
+        dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                              "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=60).stdout
+        assert "FAIL (hidden test)" in dom and "CheckFailed" in dom, dom[:2000]
+        assert re.search(r"1(\.0)?\s*/\s*3(\.0)?", dom), "no score 1 / 3 on the page"
 
 
 def test_leaderboard_ranks_verified_hand_ins(graded):

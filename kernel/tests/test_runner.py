@@ -3,6 +3,7 @@ notebook and the cell, and accepts a clean notebook."""
 from __future__ import annotations
 
 import pathlib
+import shutil
 import subprocess
 import sys
 
@@ -59,6 +60,19 @@ CHECK = ('%%\nif got := Double(21); got == 42 {\n\tfmt.Println("PASS: Double(21)
          '\tfmt.Printf("FAIL: Double(21) = %d, want 42\\n", got)\n}')
 
 
+HIDDEN = ('for _, x := range []int{-3, 0, 7, 1000} {\n\tif got := Double(x); got != 2*x {\n'
+          '\t\tfmt.Printf("FAIL (hidden test): Double(%d) = %d, want %d\\n", x, got, 2*x)\n\t}\n}')
+
+
+def solutions_dir(root, name, hidden=HIDDEN):
+    """root/name with the exercise's hidden tests."""
+    d = root / name
+    d.mkdir(parents=True, exist_ok=True)
+    if hidden is not None:
+        (d / "double.hidden.gocell").write_text(hidden + "\n")
+    return d
+
+
 def exercise_notebook(path, exercise_src=EXERCISE, solution="double.gocell"):
     nb = notebook(path, exercise_src, CHECK, tags={0: ["exercise"], 1: ["exercise-check"]})
     data = nbformat.read(nb, as_version=4)
@@ -69,7 +83,7 @@ def exercise_notebook(path, exercise_src=EXERCISE, solution="double.gocell"):
 
 def test_exercises_fail_unfilled_and_pass_solved(tmp_path):
     sols = tmp_path / "solutions"
-    (sols / "ex_good").mkdir(parents=True)
+    solutions_dir(sols, "ex_good")
     (sols / "ex_good" / "double.gocell").write_text("func Double(x int) int {\n\treturn 2 * x\n}\n")
     (sols / "ex_good" / "double.wrong-square.gocell").write_text("func Double(x int) int {\n\treturn x * x\n}\n")
     exercise_notebook(tmp_path / "ex_good.ipynb")
@@ -81,14 +95,14 @@ def test_exercises_fail_unfilled_and_pass_solved(tmp_path):
     assert "PASS: Double(21) = 42" in solved.cells[1].outputs[0]["text"]
 
     # A check that passes on the unfilled exercise is caught ...
-    (sols / "ex_loose").mkdir()
+    solutions_dir(sols, "ex_loose")
     (sols / "ex_loose" / "double.gocell").write_text("func Double(x int) int {\n\treturn 2 * x\n}\n")
     exercise_notebook(tmp_path / "ex_loose.ipynb", exercise_src="func Double(x int) int {\n\treturn 42 // TODO\n}")
     code, out = run("--solutions", sols, tmp_path / "ex_loose.ipynb")
     assert code == 1 and "does not print FAIL on the unfilled exercise" in out, out
 
     # ... and so is a wrong reference solution, and a missing one.
-    (sols / "ex_wrong").mkdir()
+    solutions_dir(sols, "ex_wrong")
     (sols / "ex_wrong" / "double.gocell").write_text("func Double(x int) int {\n\treturn x + 1\n}\n")
     exercise_notebook(tmp_path / "ex_wrong.ipynb")
     code, out = run("--solutions", sols, tmp_path / "ex_wrong.ipynb")
@@ -98,11 +112,37 @@ def test_exercises_fail_unfilled_and_pass_solved(tmp_path):
     assert code == 1 and "has no solution file" in out, out
 
     # Every exercise ships at least one wrong solution that its check must reject.
-    (sols / "ex_nowrong").mkdir()
+    solutions_dir(sols, "ex_nowrong")
     (sols / "ex_nowrong" / "double.gocell").write_text("func Double(x int) int {\n\treturn 2 * x\n}\n")
     exercise_notebook(tmp_path / "ex_nowrong.ipynb")
     code, out = run("--solutions", sols, tmp_path / "ex_nowrong.ipynb")
     assert code == 1 and "double.gocell has no wrong solution next to it" in out, out
+
+    # Every exercise has hidden tests ...
+    (sols / "ex_nohidden").mkdir()
+    (sols / "ex_nohidden" / "double.gocell").write_text("func Double(x int) int {\n\treturn 2 * x\n}\n")
+    (sols / "ex_nohidden" / "double.wrong-square.gocell").write_text("func Double(x int) int {\n\treturn x * x\n}\n")
+    exercise_notebook(tmp_path / "ex_nohidden.ipynb")
+    code, out = run("--solutions", sols, tmp_path / "ex_nohidden.ipynb")
+    assert code == 1 and "double.gocell has no hidden tests next to it" in out, out
+    # ... which reject each wrong solution by themselves: Double(x) = x·x agrees with 2x at 0 and 2.
+    solutions_dir(sols, "ex_nohidden", hidden='for _, x := range []int{0, 2} {\n\tif Double(x) != 2*x {\n'
+                  '\t\tfmt.Println("FAIL (hidden test): Double", x)\n\t}\n}')
+    code, out = run("--solutions", sols, tmp_path / "ex_nohidden.ipynb")
+    assert code == 1 and "double.wrong-square.gocell is not rejected by the hidden tests" in out, out
+    # They run after the visible check, also when it returns at its first failure.
+    solutions_dir(sols, "ex_nohidden")
+    early = CHECK.replace('\tfmt.Printf("FAIL: Double(21) = %d, want 42\\n", got)\n}',
+                          '\tfmt.Printf("FAIL: Double(21) = %d, want 42\\n", got)\n\treturn\n}\nfmt.Println("after")')
+    assert early != CHECK
+    nb = notebook(tmp_path / "ex_early.ipynb", EXERCISE, early, tags={0: ["exercise"], 1: ["exercise-check"]})
+    data = nbformat.read(nb, as_version=4)
+    data.cells[0].metadata["godl"] = {"solution": "double.gocell"}
+    nbformat.write(data, nb)
+    shutil.copytree(sols / "ex_nohidden", sols / "ex_early")
+    code, out = run("--solutions", sols, "--show-wrong", tmp_path / "ex_early.ipynb")
+    assert code == 0, out
+    assert "FAIL (hidden test): Double(-3) = 9, want -6" in out, out
 
 
 def test_wrong_solutions_must_fail(tmp_path):
@@ -110,7 +150,7 @@ def test_wrong_solutions_must_fail(tmp_path):
     reference solution: its check must print FAIL. One that passes is reported by name with the
     check's output; the reference solution, declared after it, still replaces it."""
     sols = tmp_path / "solutions"
-    (sols / "ex_w").mkdir(parents=True)
+    solutions_dir(sols, "ex_w")
     (sols / "ex_w" / "double.gocell").write_text("func Double(x int) int {\n\treturn 2 * x\n}\n")
     (sols / "ex_w" / "double.wrong-plus-one.gocell").write_text("func Double(x int) int {\n\treturn x + 1\n}\n")
     # Another correct form (NAME.alt-LABEL.gocell) must pass.
