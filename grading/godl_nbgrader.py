@@ -2,8 +2,9 @@
 
 GoStubs            (generate_assignment) the students' version of an exercise cell is the course's
                    own TODO cell (metadata godl.stub), not nbgrader's generic stub.
-KeepSubmission     (autograde, first) keeps the hand-in's run record and outputs digest in the
-                   notebook's metadata before nbgrader clears the outputs, for VerifyRunRecord.
+KeepSubmission     (autograde, first) keeps the hand-in as submitted (outputs and run record) in
+                   the notebook's metadata before nbgrader clears the outputs, for VerifyRunRecord,
+                   which removes it.
 SandboxedExecute   (autograde) runs the notebook in grading/sandbox.py's sandbox instead of
                    nbgrader's Execute: the student's code runs as a user of its own, without
                    network, with read-only files, memory/process/disk limits and timeouts.
@@ -36,8 +37,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import record  # noqa: E402
 import sandbox  # noqa: E402
-
-STDERR_FAILURES = ("panic:", "goroutine 1 [", "fatal error:", "exit status ")
+from run_notebooks import STDERR_FAILURES  # noqa: E402  (what make test counts as a failed program)
 
 
 class GoStubs(NbGraderPreprocessor):
@@ -54,11 +54,6 @@ class KeepSubmission(NbGraderPreprocessor):
         if "submitted" not in meta:  # the submitted notebook, before ClearOutput
             meta["submitted"] = nbformat.writes(nb)
         return nb, resources
-
-
-def _text(o) -> str:
-    t = o.get("text", "")
-    return "".join(t) if isinstance(t, list) else t
 
 
 # The grader ends each check program (a %% grade cell) with a line printing a word drawn for this
@@ -90,8 +85,7 @@ def check_outcome(cell) -> tuple[bool, str]:
     """Whether a Go grade cell passed, and why not."""
     outs = cell.get("outputs", [])
     errors = [o for o in outs if o.get("output_type") == "error"]
-    stdout = "".join(_text(o) for o in outs if o.get("output_type") == "stream" and o.get("name") == "stdout")
-    stderr = "".join(_text(o) for o in outs if o.get("output_type") == "stream" and o.get("name") == "stderr")
+    stdout, stderr = record.stream_of(cell, "stdout"), record.stream_of(cell, "stderr")
     lines = [ln.strip() for ln in stdout.splitlines()]
     fails = [ln for ln in lines if ln.startswith("FAIL")]
     # What the program said last on stderr (the kernel's reason for stopping it, a panic's

@@ -24,6 +24,10 @@ import os
 import pathlib
 import platform
 import re
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "scripts"))
+from run_notebooks import HIDDEN_FAIL  # noqa: E402  (what the hidden tests print)
 
 REPORT_LINE = re.compile(r"^REPORT: (?P<name>.+?) = (?P<value>\S+)\s*$")
 # Relative difference tolerated between a metric of the hand-in and the grader's run (training
@@ -31,16 +35,16 @@ REPORT_LINE = re.compile(r"^REPORT: (?P<name>.+?) = (?P<value>\S+)\s*$")
 # thread count of another machine).
 METRIC_TOLERANCE = 0.02
 KEY = "run_record"
-HIDDEN_FAIL = "FAIL (hidden test)"
 
 
-def _text(o) -> str:
-    t = o.get("text", "")
-    return "".join(t) if isinstance(t, list) else t
+def stream_of(cell, name: str) -> str:
+    """The text cell printed on stream name ("stdout", "stderr"), its chunks joined."""
+    return "".join("".join(t) if isinstance(t := o.get("text", ""), list) else t
+                   for o in cell.get("outputs", []) if o.get("output_type") == "stream" and o.get("name") == name)
 
 
 def stdout_of(cell) -> str:
-    return "".join(_text(o) for o in cell.get("outputs", []) if o.get("output_type") == "stream" and o.get("name") == "stdout")
+    return stream_of(cell, "stdout")
 
 
 def code_cells(nb):

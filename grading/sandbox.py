@@ -33,10 +33,10 @@ nbgrader's feedback (scripts/grading: sanitized HTML, no scripts).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import pathlib
-import pwd
 import shutil
 import signal
 import subprocess
@@ -77,7 +77,9 @@ def check_possible() -> None:
 
 # --- paths the kernel needs ----------------------------------------------------------------------
 
+@functools.cache
 def go_env() -> dict:
+    """GOROOT, GOMODCACHE, GOCACHE as the course's Go sees them (asked once per grading process)."""
     env = dict(os.environ)
     out = subprocess.run(["bash", "-c", f"source {ROOT}/scripts/env.sh && go env -json GOROOT GOMODCACHE GOCACHE"],
                          capture_output=True, text=True, env=env, cwd=ROOT)
