@@ -28,6 +28,8 @@ type Dataset struct {
 
 	// Norm holds the normalization applied to X (nil when X holds raw values); see [Normalize].
 	Norm *Normalization
+
+	origin *decodedOrigin // the decoded-cache file X was loaded from (decoded.go), or nil
 }
 
 // prod returns the product of the dimensions (1 for a scalar shape).

@@ -231,6 +231,14 @@ func findIDXFile(dir, name string) (string, bool) {
 // loadIDXSet finds the folder holding the set (override, candidates, cache, go mod download
 // for MNIST, download) and loads it.
 func loadIDXSet(s *idxSet, candidates []string) (train, test *Dataset, err error) {
+	// The decoded cache (decoded.go), unless the run is recorded (a run record names the
+	// source folder and a manifest of its files, which only the folder search below finds) or
+	// a folder is named explicitly (its files are read and checked, as asked).
+	if os.Getenv(EnvRunLog) == "" && os.Getenv(s.envDir) == "" {
+		if train, test, ok := s.loadDecoded(); ok {
+			return train, test, nil
+		}
+	}
 	if dir := os.Getenv(s.envDir); dir != "" {
 		if !s.hasIDXFiles(dir) {
 			return nil, nil, s.missingIn(dir, nil, fmt.Errorf("$%s=%s does not hold the four files", s.envDir, dir))
@@ -371,5 +379,6 @@ func (s *idxSet) load(dir string) (train, test *Dataset, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	_ = s.writeDecoded(s.decodedKey(), []*Dataset{train, test}, nil) // on failure the next load reads the sources again
 	return train, test, nil
 }

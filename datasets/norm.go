@@ -6,6 +6,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/godl-course/godl/internal/atomicfile"
 )
@@ -48,29 +51,23 @@ func channelsOf(shape []int) int {
 // divides by zero.
 func ComputeNormalization(d *Dataset) *Normalization {
 	c := channelsOf(d.Shape)
-	sum := make([]float64, c)
-	cnt := make([]float64, c)
-	for i, v := range d.X {
-		sum[i%c] += float64(v)
-		cnt[i%c]++
-	}
+	// Two passes (mean, then squared deviations), each split over the processors in chunks of
+	// whole pixels, with a float64 accumulator per channel and chunk.
+	sum := chunkSums(d.X, c, func(x []float32, acc []float64) { addPowers(x, c, nil, acc) })
+	cnt := float64(len(d.X) / c)
 	mean := make([]float64, c)
 	for k := range c {
-		if cnt[k] > 0 {
-			mean[k] = sum[k] / cnt[k]
+		if cnt > 0 {
+			mean[k] = sum[k] / cnt
 		}
 	}
-	sq := make([]float64, c)
-	for i, v := range d.X {
-		dv := float64(v) - mean[i%c]
-		sq[i%c] += dv * dv
-	}
+	sq := chunkSums(d.X, c, func(x []float32, acc []float64) { addPowers(x, c, mean, acc) })
 	n := &Normalization{Mean: make([]float32, c), Std: make([]float32, c)}
 	for k := range c {
 		n.Mean[k] = float32(mean[k])
 		s := 1.0
-		if cnt[k] > 0 {
-			s = math.Sqrt(sq[k] / cnt[k])
+		if cnt > 0 {
+			s = math.Sqrt(sq[k] / cnt)
 		}
 		if s < 1e-8 {
 			s = 1
@@ -80,6 +77,88 @@ func ComputeNormalization(d *Dataset) *Normalization {
 	return n
 }
 
+// chunkSums splits x into chunks of whole pixels (c values), runs f on each with its own
+// accumulators (one per channel) in parallel, and returns the per-channel totals. A chunk of
+// 64 Ki values keeps float64 sums of float32 values exact enough (they are added per chunk, then
+// the chunks' sums are added).
+func chunkSums(x []float32, c int, f func(x []float32, acc []float64)) []float64 {
+	chunk := max(1, (1<<16)/c) * c
+	nChunks := (len(x) + chunk - 1) / chunk
+	accs := make([]float64, nChunks*c)
+	forChunks(nChunks, func(i int) {
+		f(x[i*chunk:min(len(x), (i+1)*chunk)], accs[i*c:(i+1)*c])
+	})
+	total := make([]float64, c)
+	for i := range nChunks {
+		for k := range c {
+			total[k] += accs[i*c+k]
+		}
+	}
+	return total
+}
+
+// addPowers adds to acc[k], for every value v of channel k in x (whole pixels of c values):
+// v when mean is nil, else (v − mean[k])². One channel, the common case, runs with four
+// independent accumulators.
+func addPowers(x []float32, c int, mean []float64, acc []float64) {
+	if c == 1 {
+		var a0, a1, a2, a3 float64
+		m := 0.0
+		if mean != nil {
+			m = mean[0]
+		}
+		i := 0
+		for ; i+4 <= len(x); i += 4 {
+			v0, v1, v2, v3 := float64(x[i])-m, float64(x[i+1])-m, float64(x[i+2])-m, float64(x[i+3])-m
+			if mean != nil {
+				v0, v1, v2, v3 = v0*v0, v1*v1, v2*v2, v3*v3
+			}
+			a0, a1, a2, a3 = a0+v0, a1+v1, a2+v2, a3+v3
+		}
+		for ; i < len(x); i++ {
+			v := float64(x[i]) - m
+			if mean != nil {
+				v *= v
+			}
+			a0 += v
+		}
+		acc[0] += (a0 + a1) + (a2 + a3)
+		return
+	}
+	local := make([]float64, c)
+	m := make([]float64, c)
+	if mean != nil {
+		copy(m, mean)
+	}
+	for p := 0; p+c <= len(x); p += c {
+		px := x[p : p+c]
+		for k := range local {
+			v := float64(px[k]) - m[k]
+			if mean != nil {
+				v *= v
+			}
+			local[k] += v
+		}
+	}
+	for k := range local {
+		acc[k] += local[k]
+	}
+}
+
+// forChunks calls f(0..n-1) on GOMAXPROCS goroutines, each taking the next index.
+func forChunks(n int, f func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
 // Apply standardizes x in place: x_i ← (x_i − μ_c) / σ_c with c = i mod len(Mean).
 func (n *Normalization) Apply(x []float32) {
 	c := len(n.Mean)
@@ -87,17 +166,21 @@ func (n *Normalization) Apply(x []float32) {
 	for k := range c {
 		inv[k] = 1 / n.Std[k]
 	}
-	if c == 1 {
-		m, s := n.Mean[0], inv[0]
-		for i := range x {
-			x[i] = (x[i] - m) * s
+	chunk := max(1, (1<<16)/c) * c
+	forChunks((len(x)+chunk-1)/chunk, func(i int) {
+		part := x[i*chunk : min(len(x), (i+1)*chunk)]
+		if c == 1 {
+			m, s := n.Mean[0], inv[0]
+			for j, v := range part {
+				part[j] = (v - m) * s
+			}
+			return
 		}
-		return
-	}
-	for i := range x {
-		k := i % c
-		x[i] = (x[i] - n.Mean[k]) * inv[k]
-	}
+		for j := range part {
+			k := j % c
+			part[j] = (part[j] - n.Mean[k]) * inv[k]
+		}
+	})
 }
 
 // Invert undoes Apply in place: x_i ← x_i·σ_c + μ_c (e.g. to display normalized images).
@@ -117,9 +200,21 @@ func (n *Normalization) Invert(x []float32) {
 //	nb.Check(stats.Save("norm.json")) // for inference: LoadNormalization("norm.json"), then Apply
 //
 // It returns an error when a data set is already normalized or has another channel count.
+//
+// MNIST and Fashion-MNIST normalized right after loading (Normalize(train, test), unchanged) come
+// from the decoded cache: X then becomes the cached normalized copy instead of being rewritten in
+// place (the same values; see GODL_DECODED_CACHE).
 func Normalize(train *Dataset, others ...*Dataset) (*Normalization, error) {
 	if train.Norm != nil {
 		return nil, fmt.Errorf("datasets: Normalize: %s is already normalized (μ=%v, σ=%v)", train.Name, train.Norm.Mean, train.Norm.Std)
+	}
+	for _, d := range others {
+		if d.Norm != nil {
+			return nil, fmt.Errorf("datasets: %s is already normalized (μ=%v, σ=%v)", d.Name, d.Norm.Mean, d.Norm.Std)
+		}
+	}
+	if n, ok := normalizeDecoded(append([]*Dataset{train}, others...)); ok {
+		return n, nil // MNIST or Fashion-MNIST as loaded: from the decoded cache (decoded.go)
 	}
 	n := ComputeNormalization(train)
 	for _, d := range others {

@@ -413,6 +413,8 @@ def kernel(config: str, connection_file: str) -> None:
         "GOTELEMETRY": "off", "GOMEMLIMIT": f"{mem_mib * 7 // 10}MiB",
         "GODL_CELL_MEMORY": f"{mem_mib * 8 // 10}MB", "GODL_MODELS": str(models), "GODL_DATA": cfg["datasets"],
         "JUPYTER_RUNTIME_DIR": str(shome), "GODL_SANDBOX": "1", "XDG_CACHE_HOME": cfg["cache_home"],
+        # The teacher's decoded MNIST files serve; new ones (220 MB each) would fill the tmpfs.
+        "GODL_DECODED_CACHE": "readonly",
     }
     env.update(cfg["spec"].get("env") or {})
     if cfg["smoke"]:

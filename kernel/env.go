@@ -175,7 +175,7 @@ func chooseBackend(root string) backendChoice {
 	if p, ok := byName["cpu"]; ok {
 		return backendChoice{Backend: "go", PluginDir: pluginDir,
 			Reason: "pure-Go backend, the faster default on a CPU; XLA CPU plugin found at " + p.Path +
-				": a notebook switches with %env GOMLX_BACKEND=xla:cpu"}
+				": a notebook switches with %env GOMLX_BACKEND=auto (XLA CPU for the long training runs, bench/train) or xla:cpu"}
 	}
 	return backendChoice{Backend: "go",
 		Reason: "pure-Go backend: no PJRT plugin found (looked in " + strings.Join(pluginDirs(root), ", ") + "; scripts/xla.sh installs one)"}
@@ -193,10 +193,14 @@ func kernelEnv(root, goBin string, b backendChoice) (map[string]string, error) {
 		"GODL_ECHARTS_JS":       assets.EchartsFile(root),
 	}
 	flags := "'" + cellLinkFlags + "'"
-	if !strings.HasPrefix(b.Backend, "xla") {
+	if !linksXLA(b.Backend) {
 		// Without XLA, cells need not link go-xla's cgo code: about 4x faster builds (NOTES.md).
 		// The go shim drops the tag when a notebook switches GOMLX_BACKEND to XLA.
 		flags += " " + noXLATag
+		// Nor any cgo: the go command then skips asking cgo and the C compiler for their
+		// versions on every build, and the linker runtime/cgo (about 0.08 s of a warm cell).
+		// The go shim sets CGO_ENABLED=1 again for XLA, which needs it.
+		env["CGO_ENABLED"] = "0"
 	}
 	env["GOFLAGS"] = flags
 	if b.PluginDir != "" {

@@ -51,13 +51,13 @@ const (
 
 func shimDir(root string) string { return filepath.Join(binDir(root), shimDirName) }
 
-// installShim links <root>/.bin/shim/go and <root>/.bin/shim/gopls to the kernel command.
+// installShim links <root>/.bin/shim/go, gopls and goimports to the kernel command.
 func installShim(root string) error {
 	dir := shimDir(root)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	for _, name := range []string{"go", "gopls"} {
+	for _, name := range []string{"go", "gopls", "goimports"} {
 		link := filepath.Join(dir, name)
 		tmp := link + ".tmp"
 		_ = os.Remove(tmp)
@@ -102,7 +102,8 @@ func goShim(args []string) int {
 // noXLA is the build tag that builds nn without go-xla (noXLATag is the flag that sets it).
 const noXLA = "noxla"
 
-// usesXLA tells whether env selects an XLA backend (GOMLX_BACKEND=xla:cpu, xla:cuda, ...).
+// usesXLA tells whether env selects a backend that links XLA (GOMLX_BACKEND=xla:cpu, xla:cuda,
+// auto, ...).
 func usesXLA(env []string) bool {
 	backend := ""
 	for _, kv := range env {
@@ -110,12 +111,20 @@ func usesXLA(env []string) bool {
 			backend = v
 		}
 	}
-	return strings.HasPrefix(backend, "xla")
+	return linksXLA(backend)
+}
+
+// linksXLA tells whether cells on backend need go-xla linked: the XLA backends, and "auto"
+// (nn's choice between the Go backend and XLA CPU by the length of each training run).
+func linksXLA(backend string) bool {
+	backend = strings.TrimSpace(backend)
+	return strings.HasPrefix(backend, "xla") || backend == "auto"
 }
 
 // shimEnv returns env for the real go: when a notebook switched to XLA
 // (`%env GOMLX_BACKEND=xla:cpu`), the tag noxla that the kernelspec puts in GOFLAGS is taken out
-// of its -tags list (the user's other tags stay, in their order) so that the cell links go-xla.
+// of its -tags list (the user's other tags stay, in their order) so that the cell links go-xla,
+// and its CGO_ENABLED=0 becomes 1.
 func shimEnv(env []string) []string {
 	if !usesXLA(env) {
 		return env
@@ -124,6 +133,9 @@ func shimEnv(env []string) []string {
 	for _, kv := range env {
 		if v, ok := strings.CutPrefix(kv, "GOFLAGS="); ok {
 			kv = "GOFLAGS=" + editGoFlagsTags(v, func(tags []string) []string { return withoutTag(tags, noXLA) })
+		}
+		if kv == "CGO_ENABLED=0" { // the kernelspec's setting for the Go backend: go-xla needs cgo
+			kv = "CGO_ENABLED=1"
 		}
 		out = append(out, kv)
 	}

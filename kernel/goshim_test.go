@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -147,6 +148,17 @@ func TestShimEnvDropsNoXLAForXLA(t *testing.T) {
 	got := shimEnv(append(base, "GOMLX_BACKEND=xla:cpu"))
 	if got[1] != "GOFLAGS='-ldflags=-s -w'" || got[0] != "A=1" {
 		t.Errorf("xla backend: env %q", got)
+	}
+	// The kernelspec's CGO_ENABLED=0 (Go backend) becomes 1 for XLA, and for auto, which may
+	// choose XLA CPU.
+	cgo := append(slices.Clone(base), "CGO_ENABLED=0")
+	if got := shimEnv(append(cgo, "GOMLX_BACKEND=go")); got[2] != "CGO_ENABLED=0" {
+		t.Errorf("go backend: %q", got)
+	}
+	for _, b := range []string{"xla:cpu", "auto"} {
+		if got := shimEnv(append(cgo, "GOMLX_BACKEND="+b)); got[1] != "GOFLAGS='-ldflags=-s -w'" || got[2] != "CGO_ENABLED=1" {
+			t.Errorf("%s: %q", b, got)
+		}
 	}
 }
 

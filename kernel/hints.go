@@ -98,9 +98,13 @@ func compileHints(out string, env *hintEnv) []string {
 		}
 	}
 	env.undefined = map[string]bool{}
+	undefinedAt := map[int]bool{} // lines with an undefined name, whose other errors follow from it
 	for _, e := range errs {
-		if name, ok := strings.CutPrefix(e.Msg, "undefined: "); ok && isIdent(name) {
-			env.undefined[name] = true
+		if name, ok := strings.CutPrefix(e.Msg, "undefined: "); ok {
+			undefinedAt[e.Line] = true
+			if isIdent(name) {
+				env.undefined[name] = true
+			}
 		}
 	}
 	for _, e := range errs {
@@ -116,7 +120,9 @@ func compileHints(out string, env *hintEnv) []string {
 		case strings.HasPrefix(e.Msg, "assignment mismatch: "):
 			env.hintMismatch(e, add)
 		case strings.HasPrefix(e.Msg, "too many arguments in call to nb.Must") || strings.HasPrefix(e.Msg, "not enough arguments in call to nb.Must"):
-			env.hintMustCount(e, add)
+			if !undefinedAt[e.Line] { // nb.Must2(datasets.Mnist()): the count is not the mistake
+				env.hintMustCount(e, add)
+			}
 		case strings.HasSuffix(e.Msg, "is not used") && strings.Contains(e.Msg, "FitConfig"):
 			add(e.Line, e.Col, "a training configuration does nothing until it runs: end it with .Done() (or .Memo(\"name\")), e.g. hist := nb.Must(model.Fit(train).Epochs(3).Done())")
 		case strings.HasPrefix(e.Msg, "cannot use ") && strings.Contains(e.Msg, "[]float32") && strings.Contains(e.Msg, "*tensor.Tensor"):
@@ -135,6 +141,11 @@ var renamed = map[string]string{
 // hintUndefined explains "undefined: x": a package whose import was dropped because of a
 // misspelled member, a value from an earlier %% cell, or a misspelled name of the program.
 func (env *hintEnv) hintUndefined(e compileLine, name string, add func(int, int, string, ...any)) {
+	name, _, _ = strings.Cut(name, " ") // "nn.Dence", "datasets.Mnist (but have MNIST)"
+	if pkgName, member, ok := strings.Cut(name, "."); ok && isIdent(pkgName) && isIdent(member) {
+		env.hintMember(e, pkgName, member, add)
+		return
+	}
 	if !isIdent(name) {
 		return
 	}
@@ -146,14 +157,7 @@ func (env *hintEnv) hintUndefined(e compileLine, name string, add func(int, int,
 			}
 			found = true
 			msg := fmt.Sprintf("%s has no %s, so the kernel could not import %s (and every %s. in the cell is undefined)", name, sel.name, name, name)
-			if now, ok := renamed[name+"."+sel.name]; ok {
-				msg += "; " + now
-			} else if close := closest(sel.name, pkg.Members, 3); len(close) > 0 {
-				msg += "; did you mean " + qualify(name, close) + "?"
-			} else {
-				msg += fmt.Sprintf("; see `go doc ./%s` for its names", coursePackages[name])
-			}
-			add(sel.line, sel.col, "%s", msg)
+			add(sel.line, sel.col, "%s", msg+insteadOf(name, sel.name, pkg))
 		}
 		if found || env.imports(name) {
 			return
@@ -168,6 +172,31 @@ func (env *hintEnv) hintUndefined(e compileLine, name string, add func(int, int,
 	if close := closest(name, env.declaredNames(), 3); len(close) > 0 && !slices.Contains(close, name) {
 		add(e.Line, e.Col, "%s is not declared; did you mean %s?", name, strings.Join(close, " or "))
 	}
+}
+
+// hintMember explains "undefined: nn.Dence": the course package is imported (the kernel's
+// goimports shim adds its import line) but has no such member.
+func (env *hintEnv) hintMember(e compileLine, name, member string, add func(int, int, string, ...any)) {
+	pkg := env.packageNames(name)
+	if pkg == nil || slices.Contains(pkg.Members, member) {
+		return
+	}
+	add(e.Line, e.Col, "%s", fmt.Sprintf("%s has no %s", name, member)+insteadOf(name, member, pkg))
+}
+
+// insteadOf is what a hint about the missing member pkgName.member suggests: where a renamed
+// name went, the closest names of the package, or where to list them.
+func insteadOf(pkgName, member string, pkg *pkgNames) string {
+	if now, ok := renamed[pkgName+"."+member]; ok {
+		return "; " + now
+	}
+	if close := closest(member, pkg.Members, 3); len(close) > 0 {
+		return "; did you mean " + qualify(pkgName, close) + "?"
+	}
+	if dir, ok := coursePackages[pkgName]; ok {
+		return fmt.Sprintf("; see `go doc ./%s` for its names", dir)
+	}
+	return fmt.Sprintf("; see `go doc %s` for its names", pkgName)
 }
 
 // hintMethod explains "x.Fitt undefined (type *nn.Model has no field or method Fitt)".

@@ -40,6 +40,22 @@ func TestCompileHints(t *testing.T) {
 	if len(hints) != 1 || !strings.HasPrefix(hints[0], "./main.go:4:24: hint: nn has no Dence") || !strings.Contains(hints[0], "did you mean nn.Dense?") {
 		t.Errorf("hints %q", hints)
 	}
+	// With the import line there (the goimports shim adds it), the compiler names the member.
+	out2 := "# gonb_x\n./main.go:4:24: undefined: nn.Dence\n"
+	hints = compileHints(out2, &hintEnv{Main: []byte(main), Root: root})
+	if len(hints) != 1 || hints[0] != "./main.go:4:24: hint: nn has no Dence; did you mean nn.Dense?" {
+		t.Errorf("hints %q", hints)
+	}
+	out2 = "# gonb_x\n./main.go:4:24: undefined: nn.Dence (but have Dense)\n"
+	hints = compileHints(out2, &hintEnv{Main: []byte(main), Root: root})
+	if len(hints) != 1 || hints[0] != "./main.go:4:24: hint: nn has no Dence; did you mean nn.Dense?" {
+		t.Errorf("hints %q", hints)
+	}
+	out2 = "# gonb_x\n./main.go:4:24: undefined: nn.Zzzzzzzz\n./main.go:5:2: undefined: nn.Dense\n"
+	hints = compileHints(out2, &hintEnv{Main: []byte(main), Root: root})
+	if len(hints) != 1 || !strings.Contains(hints[0], "nn has no Zzzzzzzz; see `go doc ./nn` for its names") {
+		t.Errorf("hints %q (an existing member gets no hint)", hints)
+	}
 	// A renamed name says where it went.
 	main = "package main\n\nfunc main() {\n\tm := nn.Sequential(nn.Dense(3).WithInit(nn.Xavier))\n\t_ = m\n}\n"
 	hints = compileHints(out, &hintEnv{Main: []byte(main), Root: root})

@@ -295,6 +295,7 @@ func cmdInstall(args []string, w io.Writer) error {
 			// A PJRT plugin is there: notebooks may switch to XLA, whose cells link go-xla.
 			xlaEnv := maps.Clone(env)
 			xlaEnv["GOFLAGS"] = strings.TrimSpace(strings.ReplaceAll(env["GOFLAGS"], noXLATag, ""))
+			xlaEnv["CGO_ENABLED"] = "1" // as the go shim sets it for XLA (shimEnv)
 			if err := warmCache(goBin, root, xlaEnv, w); err != nil {
 				return err
 			}

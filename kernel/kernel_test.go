@@ -117,8 +117,8 @@ func TestKernelEnv(t *testing.T) {
 	if env["GOMLX_BACKEND"] != "go" || env["GOMLX_NO_AUTO_INSTALL"] != "1" || env["GOEXPERIMENT"] != "simd" {
 		t.Errorf("env = %v", env)
 	}
-	if env["GOFLAGS"] != "'-ldflags=-s -w' -tags=noxla" {
-		t.Errorf("GOFLAGS for the go backend = %q", env["GOFLAGS"])
+	if env["GOFLAGS"] != "'-ldflags=-s -w' -tags=noxla" || env["CGO_ENABLED"] != "0" {
+		t.Errorf("GOFLAGS, CGO_ENABLED for the go backend = %q, %q", env["GOFLAGS"], env["CGO_ENABLED"])
 	}
 	if _, ok := env["PJRT_PLUGIN_LIBRARY_PATH"]; ok {
 		t.Errorf("PJRT_PLUGIN_LIBRARY_PATH set for the go backend")
@@ -163,8 +163,15 @@ func TestKernelEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(env["GOFLAGS"], "noxla") || env["PJRT_PLUGIN_LIBRARY_PATH"] != "/p" {
-		t.Errorf("xla env = %v: want XLA linked and the plugin folder set", env)
+	if strings.Contains(env["GOFLAGS"], "noxla") || env["PJRT_PLUGIN_LIBRARY_PATH"] != "/p" || env["CGO_ENABLED"] != "" {
+		t.Errorf("xla env = %v: want XLA linked (cgo), and the plugin folder set", env)
+	}
+	env, err = kernelEnv(root, goBin, backendChoice{Backend: "auto", PluginDir: "/p"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(env["GOFLAGS"], "noxla") || env["CGO_ENABLED"] != "" || env["GOMLX_BACKEND"] != "auto" {
+		t.Errorf("auto env = %v: want XLA linked (cgo)", env)
 	}
 }
 

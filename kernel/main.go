@@ -59,6 +59,8 @@ func main() {
 		os.Exit(goShim(os.Args[1:]))
 	case "gopls":
 		os.Exit(goplsShim(os.Args[1:]))
+	case "goimports":
+		os.Exit(goimportsShim(os.Args[1:]))
 	}
 	if program := cellProgram(os.Args[0]); program != "" { // a cell, under its memory limit
 		os.Exit(runCell(program, os.Args[1:]))
