@@ -15,6 +15,7 @@ require (
 	github.com/stretchr/testify v1.11.1
 	github.com/suyashkumar/dicom v1.1.0
 	golang.org/x/mod v0.42.0
+	golang.org/x/sys v0.49.0
 	gonum.org/v1/plot v0.15.2
 )
 
@@ -60,7 +61,6 @@ require (
 	golang.org/x/image v0.26.0 // indirect
 	golang.org/x/oauth2 v0.37.0 // indirect
 	golang.org/x/sync v0.24.0 // indirect
-	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/telemetry v0.0.0-20261009151841-97e8ea77aa2a // indirect
 	golang.org/x/text v0.42.0 // indirect
 	golang.org/x/time v0.16.0 // indirect

@@ -7,7 +7,9 @@ import (
 
 // ConvAlgorithm selects how Conv2D (and ConvTranspose2D) compute the convolution:
 //
-//   - "auto" (default): "im2col" on the pure-Go backend, "direct" on the others (XLA).
+//   - "auto" (default): "im2col" on the CPU (the pure-Go backend and XLA CPU), "direct" on the
+//     others (XLA CUDA). On XLA CPU, LeNet-5 trains with im2col at 18–21 ms of CPU a step
+//     against 24–28 ms with XLA's own convolution (bench/train, 2-core AMD EPYC).
 //   - "direct": the backend's own convolution (graph.Convolve). GoMLX v0.28's gradient of Convolve
 //     with respect to the input is wrong for even kernel sizes, so an even k×k kernel is computed
 //     as the odd (k+1)×(k+1) kernel with a last row and column of zeros, on the input with one more
@@ -27,7 +29,7 @@ func useIm2col() bool {
 	case "direct":
 		return false
 	case "auto":
-		return isGoBackend()
+		return isGoBackend() || isXLACPU()
 	}
 	failf("nn.ConvAlgorithm is %q; use \"auto\", \"im2col\" or \"direct\"", ConvAlgorithm)
 	return false

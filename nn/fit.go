@@ -121,6 +121,7 @@ type trainer struct {
 // size 0, labels out of range, shape mismatches) are reported as errors before training.
 // When a callback stops training with ErrStopTraining, Done returns the History and nil.
 func (f *FitConfig) Done() (*History, error) {
+	f.chooseBackend()
 	if err := f.check(); err != nil {
 		return nil, err
 	}
@@ -292,7 +293,7 @@ func (f *FitConfig) run(h *History) {
 	b = b.Done()
 	stepsPerEpoch := b.Len()
 	bar := newProgress(f.progress, f.epochs, stepsPerEpoch,
-		fmt.Sprintf("Training on %s: %d examples, %d epoch(s) of %d steps (batch %d)", BackendName(), n, f.epochs, stepsPerEpoch, batch))
+		fmt.Sprintf("Training on %s: %d examples, %d epoch(s) of %d steps (batch %d)", backendLine(), n, f.epochs, stepsPerEpoch, batch))
 	start := time.Now()
 	callbacks := []Callback{stopOnNaN{}}
 	if f.step == nil {
@@ -362,4 +363,14 @@ func (f *FitConfig) run(h *History) {
 	}
 	bar.finish(h)
 	emit(TrainEnd)
+}
+
+// chooseBackend lets GOMLX_BACKEND=auto choose the backend by the length of this run
+// (backend_auto.go), before anything builds the model.
+func (f *FitConfig) chooseBackend() {
+	if f.train == nil || f.batch <= 0 || f.epochs <= 0 || !isAuto() {
+		return
+	}
+	n := f.train.Len()
+	chooseForTraining(f.m, f.epochs*((n+f.batch-1)/f.batch))
 }

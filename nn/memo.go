@@ -153,6 +153,7 @@ func (f *FitConfig) Memo(name string) (*History, error) {
 	if f.train == nil {
 		return nil, fmt.Errorf("nn.Fit: the training data set is nil")
 	}
+	f.chooseBackend() // before the fingerprint below builds the model
 	key := fmt.Sprintf("train %s %d; epochs %d; batch %d; %v; %v; %v; seed %d; metrics %v; frozen %v", f.train.Name, f.train.Len(),
 		f.epochs, f.batch, f.opt, f.loss, f.schedule, f.seed, f.metrics, f.m.frozen)
 	if f.aug != nil {

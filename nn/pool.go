@@ -7,7 +7,7 @@ import (
 
 // pool2D pools x (B, H, W, C) over k×k windows with stride s: max (isMax) or average.
 //
-// On the pure-Go backend (whenever Conv2D uses im2col), non-overlapping windows (s = k) are
+// On the CPU backends (whenever Conv2D uses im2col), non-overlapping windows (s = k) are
 // computed with reshapes and reductions and an explicit backward pass (poolWindows); otherwise,
 // and for overlapping windows, with the backend's windowed reduction (graph.MaxPool/MeanPool).
 // Both give the same numbers.
@@ -90,14 +90,25 @@ func firstMaxGradient(xr, ymax, upV *Node, batch, oh, ow, c, k int, xDims []int)
 	g := xr.Graph()
 	dims6 := []int{batch, oh, k, ow, k, c}
 	x6 := graph.Reshape(xr, dims6...)
-	at := func(n *Node) *Node { return graph.BroadcastToDims(graph.Reshape(n, batch, oh, 1, ow, 1, c), dims6...) }
+	// at copies a value per window (B·oh, ow·C) to the window's k×k elements, as a full array
+	// (upsample: contiguous copies) rather than a broadcast, which the Go backend's comparisons
+	// walk element by element with an index iterator.
+	at := func(n *Node) *Node {
+		return graph.Reshape(upsample(graph.Reshape(n, batch*oh, ow*c), batch, oh, ow, c, k), dims6...)
+	}
 	atMax := graph.Equal(x6, at(ymax))
-	// Position of each element in its window, row by row: di·k + dj.
-	posShape := shapes.Make(xr.DType(), 1, 1, k, 1, k, 1)
+	// Position of each element in its window, row by row: di·k + dj. Every operand of the two
+	// Where has the full shape or is a scalar: the Go backend then selects with SIMD on all
+	// cores, where broadcast operands send it element by element through an index iterator
+	// (40% of a LeNet training step before).
+	posShape := shapes.Make(xr.DType(), dims6...)
 	pos := graph.Add(graph.MulScalar(graph.Iota(g, posShape, 2), float64(k)), graph.Iota(g, posShape, 4))
-	pos = graph.BroadcastToDims(pos, dims6...)
-	none := graph.BroadcastToDims(graph.Scalar(g, xr.DType(), float64(k*k)), dims6...)
-	first := graph.Equal(pos, at(graph.ReduceMin(graph.Where(atMax, pos, none), 2, 4)))
-	zero := graph.BroadcastToDims(graph.ScalarZero(g, xr.DType()), dims6...)
+	none := graph.Scalar(g, xr.DType(), float64(k*k))
+	// The first maximum's position per window: the minimum over the window, taken as the forward
+	// pass takes the maximum (two reductions over contiguous axes) -> (B·oh, ow·C).
+	cand := graph.Reshape(graph.Where(atMax, pos, none), batch*oh*k*ow, k, c)
+	minPos := graph.ReduceMin(graph.Reshape(graph.ReduceMin(cand, 1), batch*oh, k, ow*c), 1)
+	first := graph.Equal(pos, at(minPos))
+	zero := graph.ScalarZero(g, xr.DType())
 	return graph.Reshape(graph.Where(first, graph.Reshape(upV, dims6...), zero), xDims...)
 }

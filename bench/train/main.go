@@ -1,7 +1,7 @@
 // Command train measures the training speed of nn on MNIST: images per second of an MLP
 // (784-256-128-10) and LeNet-5, batch 64, Adam(1e-3), on the backend chosen by GOMLX_BACKEND;
 // with -full N it trains LeNet on all of MNIST for N epochs and reports the time per epoch and the
-// test accuracy.
+// test accuracy (run.sh runs it with GOMLX_BACKEND=auto: the backend nn chooses for that run).
 //
 // run.sh drives it (and the PyTorch reference) and writes RESULTS.md. It prints one JSON object
 // per measurement on stdout:
@@ -45,8 +45,14 @@ type result struct {
 	Epochs    int       `json:"epochs,omitempty"`
 	EpochSecs []float64 `json:"epoch_seconds,omitempty"`
 	TestAcc   float64   `json:"test_accuracy,omitempty"`
-	Load      string    `json:"load_before"` // /proc/loadavg when the measurement started
-	Version   string    `json:"version"`
+	TotalSecs float64   `json:"total_seconds,omitempty"` // -full: the whole Fit, compilation included
+	Auto      string    `json:"auto,omitempty"`          // GOMLX_BACKEND=auto: why it chose the backend
+	// The warm-up: the first Fit of WarmupSteps steps, its graph compilation included (the
+	// crossover of auto is computed from it, report.py).
+	WarmupSecs  float64 `json:"warmup_seconds,omitempty"`
+	WarmupSteps int     `json:"warmup_steps,omitempty"`
+	Load        string  `json:"load_before"` // /proc/loadavg when the measurement started
+	Version     string  `json:"version"`
 }
 
 func buildModel(name string) *nn.Model {
@@ -76,12 +82,15 @@ func main() {
 
 	res := result{Label: *label, Model: *modelName, Threads: runtime.GOMAXPROCS(0), Batch: *batch,
 		Load: loadAvg(), Version: runtime.Version()}
-	if _, err := nn.BackendErr(); err != nil {
-		res.Kind, res.Backend, res.Reason = "skip", os.Getenv("GOMLX_BACKEND"), err.Error()
-		emit(res)
-		return
+	auto := os.Getenv("GOMLX_BACKEND") == nn.AutoBackend
+	if !auto { // under auto, Fit creates the backend it chooses
+		if _, err := nn.BackendErr(); err != nil {
+			res.Kind, res.Backend, res.Reason = "skip", os.Getenv("GOMLX_BACKEND"), err.Error()
+			emit(res)
+			return
+		}
+		res.Backend = nn.BackendName()
 	}
-	res.Backend = nn.BackendName()
 	train, test, err := datasets.MNIST()
 	if err != nil {
 		fail("cannot load MNIST: %v", err)
@@ -90,10 +99,13 @@ func main() {
 	if *full > 0 {
 		res.Kind, res.Model, res.Epochs = "full", "lenet", *full
 		m := nn.LeNet(10).Seed(1)
+		start := time.Now()
 		h, err := m.Fit(train).Epochs(*full).BatchSize(*batch).Optimizer(nn.Adam(*lr)).Seed(1).Progress(false).Done()
 		if err != nil {
 			fail("training failed: %v", err)
 		}
+		res.TotalSecs = time.Since(start).Seconds()
+		res.Backend, res.Auto = nn.BackendName(), nn.AutoReason()
 		prev := time.Duration(0)
 		for _, e := range h.Epochs {
 			res.EpochSecs = append(res.EpochSecs, (e.Elapsed - prev).Seconds())
@@ -128,7 +140,10 @@ func main() {
 		cpuPerStep = append(cpuPerStep, (cpuTime()-cpu0).Seconds()*1000/float64(n))
 		return rate
 	}
+	first := time.Now()
 	run(*warmup, 100)
+	res.WarmupSecs, res.WarmupSteps = time.Since(first).Seconds(), *warmup
+	res.Backend, res.Auto = nn.BackendName(), nn.AutoReason()
 	cpuPerStep = cpuPerStep[:0]
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)

@@ -14,6 +14,32 @@ def fmt_rate(r):
     return f"{r:,.0f}" if r else "–"
 
 
+def crossover_lines(speed):
+    """Where XLA CPU starts to pay off against the Go backend (SIMD build), per model, from the
+    warm-up (first Fit, compilation included) and the timed steps of both rows:
+    compile = warm-up time − warm-up steps × step time; N* = Δcompile / Δstep."""
+    go = {r["model"]: r for r in speed if r["label"] == "nn, Go backend, GOEXPERIMENT=simd"}
+    xla = {r["model"]: r for r in speed if r["label"] == "nn, XLA CPU"}
+    lines = []
+    for model, name in (("mlp", "MLP 784-256-128-10"), ("lenet", "LeNet-5")):
+        g, x = go.get(model), xla.get(model)
+        if not g or not x or not g.get("warmup_seconds") or not x.get("warmup_seconds"):
+            continue
+        step_g, step_x = g["batch"] / g["median_images_per_s"], x["batch"] / x["median_images_per_s"]
+        comp_g = g["warmup_seconds"] - g["warmup_steps"] * step_g
+        comp_x = x["warmup_seconds"] - x["warmup_steps"] * step_x
+        if step_x < step_g:
+            n = (comp_x - comp_g) / (step_g - step_x)
+            verdict = f"XLA CPU is faster from about **{max(0, n):,.0f} steps** on"
+        else:
+            verdict = "the Go backend is faster at any length"
+        lines.append(f"- {name}: step {1000 * step_g:.1f} ms (Go) vs {1000 * step_x:.1f} ms (XLA CPU); "
+                     f"compilation and start {comp_g:.2f} s vs {comp_x:.2f} s: {verdict}.")
+    if lines:
+        lines = ["Crossover of GOMLX_BACKEND=auto (nn.AutoConvCrossover, nn.AutoDenseCrossover), measured here:", ""] + lines + [""]
+    return lines
+
+
 def main():
     lines_path, machine_path = sys.argv[1], sys.argv[2]
     rows = []
@@ -73,15 +99,22 @@ def main():
         out.append("- Go: " + "; ".join(versions) + "; backends: "
                    + "; ".join(sorted({r["backend"] for r in speed if not r["label"].startswith("PyTorch")})))
     out.append("")
+    out += crossover_lines(speed)
     for r in full:
         secs = r["epoch_seconds"]
         per = sum(secs) / len(secs)
+        total = r.get("total_seconds") or sum(secs)
+        rate = 60000 * r["epochs"] / total
+        ratios = [f"{rate / refs['lenet'][tl]:.2f}× {tl}" for tl in torch_labels if refs.get("lenet", {}).get(tl)]
         out.append(f"## LeNet-5 on all of MNIST ({r['label']})")
         out.append("")
-        out.append("| epochs | time per epoch | images/s | test accuracy (10,000 digits) | load before |")
-        out.append("|---|---|---|---|---|")
+        if r.get("auto"):
+            out.append(f"Backend chosen: **{r['backend']}**, {r['auto']}.")
+            out.append("")
+        out.append("| epochs | time per epoch | whole run (compilation included) | images/s of the whole run | ÷ PyTorch (LeNet rows above) | test accuracy (10,000 digits) | load before |")
+        out.append("|---|---|---|---|---|---|---|")
         out.append(f"| {r['epochs']} | {per:.1f} s (epochs: " + ", ".join(f"{s:.1f}" for s in secs)
-                   + f") | {60000 / per:,.0f} | {100 * r['test_accuracy']:.2f}% | {r.get('load_before', '')} |")
+                   + f") | {total:.1f} s | {rate:,.0f} | {', '.join(ratios) or '–'} | {100 * r['test_accuracy']:.2f}% | {r.get('load_before', '')} |")
         out.append("")
         out.append(f"60,000 training digits, batch {r['batch']}, Adam(1e-3), seed 1, {r['threads']} threads.")
         out.append("")

@@ -1,19 +1,34 @@
 #!/usr/bin/env bash
 # Training-speed benchmark: nn (GoMLX, Go backend with and without GOEXPERIMENT=simd, XLA CPU when
 # a plugin exists) against PyTorch CPU, on MNIST with an MLP and LeNet-5, in one run on this
-# machine; then LeNet on all of MNIST on the fastest nn backend. Writes bench/train/RESULTS.md.
+# machine; then LeNet on all of MNIST on the backend GOMLX_BACKEND=auto chooses. Writes
+# bench/train/RESULTS.md.
 # See bench/train/README.md. Options (environment):
 #   THREADS=2        threads for every backend (GOMAXPROCS, torch.set_num_threads, OMP_NUM_THREADS)
 #   STEPS=100 REPEATS=5 WARMUP=10   steps per timed repeat, repeats (median), untimed steps
 #   EPOCHS=5         epochs of the full-MNIST LeNet run (0: skip it)
 #   XLA=1            also try the GOMLX_BACKEND=xla:cpu row (0: skip it)
 #   INSTALL=1        install PyTorch (python3-torch) and OpenBLAS with apt-get when missing (0: never)
+#   ISA=native       avx2: limit every backend to AVX2 on an AVX-512 CPU, as on most laptops (Go:
+#                    GODEBUG=cpu.avx512f=off, GOMLX_GO_SIMD_AVX512=false; XLA: --xla_cpu_max_isa=AVX2;
+#                    PyTorch: ATEN_CPU_CAPABILITY=avx2, DNNL/ONEDNN_MAX_CPU_ISA=AVX2,
+#                    OPENBLAS_CORETYPE=Haswell); writes RESULTS-avx2.md
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/env.sh
 
 THREADS=${THREADS:-2} STEPS=${STEPS:-100} REPEATS=${REPEATS:-5} WARMUP=${WARMUP:-10}
-EPOCHS=${EPOCHS:-5} XLA=${XLA:-1} INSTALL=${INSTALL:-1}
+EPOCHS=${EPOCHS:-5} XLA=${XLA:-1} INSTALL=${INSTALL:-1} ISA=${ISA:-native}
+RESULTS=RESULTS.md
+case "$ISA" in
+  native) ;;
+  avx2)
+    export GODEBUG="${GODEBUG:+$GODEBUG,}cpu.avx512f=off" GOMLX_GO_SIMD_AVX512=false
+    export XLA_FLAGS="${XLA_FLAGS:+$XLA_FLAGS }--xla_cpu_max_isa=AVX2"
+    export ATEN_CPU_CAPABILITY=avx2 DNNL_MAX_CPU_ISA=AVX2 ONEDNN_MAX_CPU_ISA=AVX2 OPENBLAS_CORETYPE=Haswell
+    RESULTS=RESULTS-avx2.md ;;
+  *) echo "ISA=$ISA: use native or avx2" >&2; exit 2 ;;
+esac
 OUT=bench/train
 BIN=build/bench-train
 mkdir -p "$BIN"
@@ -51,7 +66,10 @@ GOEXPERIMENT=simd go build -tags noxla -o "$BIN/train-simd" ./bench/train
 GOEXPERIMENT= go build -tags noxla -o "$BIN/train-nosimd" ./bench/train
 
 {
-  echo "- Machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores visible," \
+  simd=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -qx avx512f && echo AVX-512 ||
+    (grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -qx avx2 && echo AVX2 || echo "no AVX2"))
+  if [ "$ISA" = avx2 ]; then simd="$simd, limited to AVX2 for every backend (ISA=avx2)"; fi
+  echo "- Machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), SIMD level $simd, $(nproc) cores visible," \
     "$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM; every backend limited to $THREADS threads"
   echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC'); load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- $(go version); GoMLX $(go list -m -f '{{.Version}}' github.com/gomlx/gomlx), compute $(go list -m -f '{{.Version}}' github.com/gomlx/compute)"
@@ -82,6 +100,7 @@ if [ -z "${PJRT_PLUGIN_LIBRARY_PATH:-}" ] && [ -e .venv/pjrt/pjrt_c_api_cpu_plug
 fi
 if [ "$XLA" = 1 ]; then
   say "building with XLA (PJRT plugins from ${PJRT_PLUGIN_LIBRARY_PATH:-the default folders of GoMLX})"
+  rm -f "$BIN/train-xla"
   if GOEXPERIMENT=simd go build -o "$BIN/train-xla" ./bench/train 2>"$BIN/xla-build.log"; then
     for model in mlp lenet; do
       say "nn, XLA CPU: $model"
@@ -108,25 +127,17 @@ if $PY -c 'import torch' 2>/dev/null; then
   if [ ! -e "$REF_BLAS/libblas.so.3" ] && [ ! -e "$OPEN_BLAS/libblas.so.3" ]; then torch_row "PyTorch" ""; fi
 fi
 
-# --- LeNet on all of MNIST, fastest nn backend ----------------------------------------------
+# --- LeNet on all of MNIST, the backend GOMLX_BACKEND=auto chooses -------------------------
+# The binary with XLA when it built (auto then weighs XLA CPU against the Go backend for this
+# run's length), else the Go one (auto says XLA is not linked).
 if [ "$EPOCHS" -gt 0 ]; then
-  best=$($PY - "$LINES" <<'EOF'
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
-go = [r for r in rows if r["kind"] == "speed" and r["model"] == "lenet" and r["label"].startswith("nn")]
-print(max(go, key=lambda r: r["median_images_per_s"])["label"] if go else "")
-EOF
-)
-  case "$best" in
-    *"no SIMD"*) bin="$BIN/train-nosimd" envs="GOMLX_BACKEND=go GOEXPERIMENT=" ;;
-    *XLA*) bin="$BIN/train-xla" envs="GOMLX_BACKEND=xla:cpu GOEXPERIMENT=simd" ;;
-    *) bin="$BIN/train-simd" envs="GOMLX_BACKEND=go GOEXPERIMENT=simd" ;;
-  esac
-  say "LeNet on all of MNIST, $EPOCHS epochs: $best"
-  env GOMAXPROCS="$THREADS" $envs "$bin" -label "$best" -full "$EPOCHS" | tee -a "$LINES"
+  bin="$BIN/train-simd"
+  if [ "$XLA" = 1 ] && [ -x "$BIN/train-xla" ]; then bin="$BIN/train-xla"; fi
+  say "LeNet on all of MNIST, $EPOCHS epochs, GOMLX_BACKEND=auto"
+  env GOMAXPROCS="$THREADS" GOMLX_BACKEND=auto GOEXPERIMENT=simd "$bin" -label "nn, GOMLX_BACKEND=auto" -full "$EPOCHS" | tee -a "$LINES"
 fi
 
 # --- RESULTS.md (atomic write) --------------------------------------------------------------
-$PY "$OUT/report.py" "$LINES" "$LINES.machine" > "$OUT/RESULTS.md.tmp"
-mv "$OUT/RESULTS.md.tmp" "$OUT/RESULTS.md"
-cat "$OUT/RESULTS.md"
+$PY "$OUT/report.py" "$LINES" "$LINES.machine" > "$OUT/$RESULTS.tmp"
+mv "$OUT/$RESULTS.tmp" "$OUT/$RESULTS"
+cat "$OUT/$RESULTS"
