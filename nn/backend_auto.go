@@ -128,24 +128,27 @@ func firstLine(err error) string {
 	return s
 }
 
-// hasConv tells whether m (or a model inside it) has a convolution layer.
+// hasConv tells whether m (or a model or residual block inside it) has a convolution layer.
 func (m *Model) hasConv() bool {
-	for _, l := range m.layers {
+	return layersHaveConv(m.layers) || slices.ContainsFunc(m.members, (*Model).hasConv) || m.fn != nil // a model written as a function: assume the heavier kind
+}
+
+func layersHaveConv(layers []Layer) bool {
+	for _, l := range layers {
 		switch l := l.(type) {
-		case *Conv2DLayer:
+		case *Conv2DLayer, *ConvTranspose2DLayer:
 			return true
 		case *Model:
 			if l.hasConv() {
 				return true
 			}
+		case *ResidualLayer:
+			if layersHaveConv(l.Layers) {
+				return true
+			}
 		}
 	}
-	for _, mm := range m.members {
-		if mm.hasConv() {
-			return true
-		}
-	}
-	return m.fn != nil // a model written as a function: assume the heavier kind
+	return false
 }
 
 // backendChosen tells whether the backend has been created already.

@@ -82,3 +82,21 @@ func TestAutoBackend(t *testing.T) {
 		})
 	}
 }
+
+func TestHasConv(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		m    *Model
+		want bool
+	}{
+		{"LeNet", LeNet(10), true},
+		{"MLP", Sequential(Flatten(), Dense(32), ReLU(), Dense(10)), false},
+		{"conv inside a residual block", Sequential(Residual(Conv2D(4, 3), ReLU()), Flatten(), Dense(2)), true},
+		{"transposed convolution", Sequential(ConvTranspose2D(4, 2, 2)), true},
+		{"a model inside a model", Sequential(Sequential(Conv2D(4, 3)), Flatten(), Dense(2)), true},
+	} {
+		if got := c.m.hasConv(); got != c.want {
+			t.Errorf("%s: hasConv = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
