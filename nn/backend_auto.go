@@ -25,7 +25,7 @@ import (
 // compilation: N* from ~500 steps to never, ~1,000 typically, with AVX-512 or limited to AVX2. The
 // MLP 784-256-128-10 was faster on the Go backend in every run with AVX-512 (2.7–3.2 against
 // 3.6–5.2 ms a step); limited to AVX2, as on most laptops, once slower and once faster (N* ≈
-// 1,350), and XLA CPU was 1.15–1.4× faster on a real AVX2 EPYC (issue 18's measurements).
+// 1,350), and XLA CPU was 1.15–1.4× faster on a real AVX2 EPYC (earlier measurements, 2026-11).
 //
 // So under auto, Fit (the first thing that uses the backend in a training program) counts the
 // steps it is asked for — epochs × ⌈examples / batch⌉ — and takes XLA CPU when the run is longer
