@@ -132,11 +132,12 @@ func littleEndian() bool {
 // loadDecoded returns train and test from the decoded cache; ok is false when there is no valid
 // cache file (the caller then reads the sources).
 func (s *idxSet) loadDecoded() (train, test *Dataset, ok bool) {
-	path := s.decodedPath(s.decodedKey())
+	key := s.decodedKey()
+	path := s.decodedPath(key)
 	if path == "" {
 		return nil, nil, false
 	}
-	ds, _, err := s.readDecoded(path, s.decodedKey(), []string{s.partName("train"), s.partName("test")})
+	ds, _, err := s.readDecoded(path, key, []string{s.partName("train"), s.partName("test")})
 	if err != nil {
 		return nil, nil, false
 	}

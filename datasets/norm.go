@@ -6,9 +6,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
-	"sync"
-	"sync/atomic"
 
 	"github.com/godl-course/godl/internal/atomicfile"
 )
@@ -85,8 +82,9 @@ func chunkSums(x []float32, c int, f func(x []float32, acc []float64)) []float64
 	chunk := max(1, (1<<16)/c) * c
 	nChunks := (len(x) + chunk - 1) / chunk
 	accs := make([]float64, nChunks*c)
-	forChunks(nChunks, func(i int) {
+	_ = parallelFor(nChunks, func(i int) error {
 		f(x[i*chunk:min(len(x), (i+1)*chunk)], accs[i*c:(i+1)*c])
+		return nil
 	})
 	total := make([]float64, c)
 	for i := range nChunks {
@@ -145,20 +143,6 @@ func addPowers(x []float32, c int, mean []float64, acc []float64) {
 	}
 }
 
-// forChunks calls f(0..n-1) on GOMAXPROCS goroutines, each taking the next index.
-func forChunks(n int, f func(i int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), n) {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				f(i)
-			}
-		})
-	}
-	wg.Wait()
-}
-
 // Apply standardizes x in place: x_i ← (x_i − μ_c) / σ_c with c = i mod len(Mean).
 func (n *Normalization) Apply(x []float32) {
 	c := len(n.Mean)
@@ -167,19 +151,20 @@ func (n *Normalization) Apply(x []float32) {
 		inv[k] = 1 / n.Std[k]
 	}
 	chunk := max(1, (1<<16)/c) * c
-	forChunks((len(x)+chunk-1)/chunk, func(i int) {
+	_ = parallelFor((len(x)+chunk-1)/chunk, func(i int) error {
 		part := x[i*chunk : min(len(x), (i+1)*chunk)]
 		if c == 1 {
 			m, s := n.Mean[0], inv[0]
 			for j, v := range part {
 				part[j] = (v - m) * s
 			}
-			return
+			return nil
 		}
 		for j := range part {
 			k := j % c
 			part[j] = (part[j] - n.Mean[k]) * inv[k]
 		}
+		return nil
 	})
 }
 
@@ -207,11 +192,6 @@ func (n *Normalization) Invert(x []float32) {
 func Normalize(train *Dataset, others ...*Dataset) (*Normalization, error) {
 	if train.Norm != nil {
 		return nil, fmt.Errorf("datasets: Normalize: %s is already normalized (μ=%v, σ=%v)", train.Name, train.Norm.Mean, train.Norm.Std)
-	}
-	for _, d := range others {
-		if d.Norm != nil {
-			return nil, fmt.Errorf("datasets: %s is already normalized (μ=%v, σ=%v)", d.Name, d.Norm.Mean, d.Norm.Std)
-		}
 	}
 	if n, ok := normalizeDecoded(append([]*Dataset{train}, others...)); ok {
 		return n, nil // MNIST or Fashion-MNIST as loaded: from the decoded cache (decoded.go)

@@ -5,7 +5,8 @@ import (
 	"sync"
 )
 
-// parallelFor calls f(i) for i in 0..n-1 on GOMAXPROCS workers (decoding files in parallel) and
+// parallelFor calls f(i) for i in 0..n-1 on GOMAXPROCS workers (decoding files, chunks of a
+// data set) and
 // returns the error of the smallest i that failed, so that the error named is deterministic.
 func parallelFor(n int, f func(i int) error) error {
 	errs := make([]error, n)

@@ -40,13 +40,11 @@ import (
 
 // goimportsShim runs as `goimports`: it never returns when the real goimports starts.
 func goimportsShim(args []string) int {
-	self, err := os.Executable()
+	real, err := siblingTool("goimports")
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "goimports shim: %v\n", err)
 		return 2
 	}
-	// <root>/.bin/godl-kernel -> <root>/.bin/goimports
-	real := filepath.Join(filepath.Dir(self), "goimports")
 	if slices.Contains(args, "-w") {
 		for _, a := range args {
 			if strings.HasSuffix(a, ".go") && !strings.HasPrefix(a, "-") {

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"syscall"
 )
 
@@ -18,13 +17,11 @@ import (
 // when it fails, delete goplsShim, goplsshim_other.go, the gopls link in installShim and the
 // "gopls" case in main.go.
 func goplsShim(args []string) int {
-	self, err := os.Executable()
+	real, err := siblingTool("gopls")
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "gopls shim: %v\n", err)
 		return 2
 	}
-	// <root>/.bin/godl-kernel -> <root>/.bin/gopls
-	real := filepath.Join(filepath.Dir(self), "gopls")
 	const prSetPdeathsig = 1
 	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, prSetPdeathsig, uintptr(syscall.SIGTERM), 0); errno != 0 {
 		fmt.Fprintf(os.Stderr, "gopls shim: prctl: %v\n", errno)

@@ -71,6 +71,16 @@ func installShim(root string) error {
 	return nil
 }
 
+// siblingTool is the real program behind a shim link: the tool name that install put next to the
+// kernel command (<root>/.bin/godl-kernel -> <root>/.bin/name).
+func siblingTool(name string) (string, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(filepath.Dir(self), name), nil
+}
+
 // goShim runs as `go`: it returns only when it answered the command itself.
 func goShim(args []string) int {
 	realGo := os.Getenv(realGoEnv)
